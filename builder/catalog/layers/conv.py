@@ -1,0 +1,241 @@
+"""Convolution, pooling, up-sampling, padding and cropping layers (1-D and 2-D)."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from .base import LAYERS, Layer, ShapeError, as_tuple, expect_rank, fmt, window_out
+from ..activations import ActivationRef
+from ..weights import InitializerRef, RegularizerRef
+from .core import WeightedLayer
+
+IntOrPair = int | list[int]
+IMAGE = "an image (height, width, channels)"
+SEQUENCE = "a sequence (steps, features)"
+IMAGE_HINT = "add `- reshape: [H, W, C]` to make one, or use the 1-D version"
+SEQ_HINT = "add `- reshape: [steps, features]` to make one, or use the 2-D version"
+
+
+class ConvShape(Layer):
+    """Geometry of a convolution; the weight parameters come from WeightedLayer."""
+
+    rank: ClassVar[int] = 2
+    activation: ActivationRef = None
+    use_bias: bool = True
+    filters: int = Field(..., gt=0, description="number of kernels = output channels")
+    kernel_size: IntOrPair
+    strides: IntOrPair = 1
+    padding: Literal["valid", "same"] = "valid"
+    dilation_rate: IntOrPair = 1
+
+    def spatial(self, shapes):
+        what, hint = (IMAGE, IMAGE_HINT) if self.rank == 2 else (SEQUENCE, SEQ_HINT)
+        shape = expect_rank(shapes, self.rank + 1, what, hint)
+        k = as_tuple(self.kernel_size, self.rank)
+        s = as_tuple(self.strides, self.rank)
+        d = as_tuple(self.dilation_rate, self.rank)
+        return shape, k, s, d
+
+    def output_shape(self, shapes):
+        shape, k, s, d = self.spatial(shapes)
+        dims = tuple(window_out(n, ki, si, self.padding, di)
+                     for n, ki, si, di in zip(shape[:-1], k, s, d))
+        return dims + (self.filters,)
+
+    def weight_shapes(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        out = {"kernel": tuple(k) + (shape[-1], self.filters)}
+        return {**out, "bias": (self.filters,)} if self.use_bias else out
+
+
+class Conv(ConvShape, WeightedLayer):
+    pass
+
+
+@LAYERS.register("conv2d")
+class Conv2D(Conv):
+    doc: ClassVar[str] = "2-D convolution: `filters` kernels of kernel_size slide over the image"
+    keras_class: ClassVar[str] = "Conv2D"
+
+
+@LAYERS.register("conv1d")
+class Conv1D(Conv):
+    doc: ClassVar[str] = "1-D convolution over time steps (padding: causal looks only back)"
+    keras_class: ClassVar[str] = "Conv1D"
+    rank: ClassVar[int] = 1
+    padding: Literal["valid", "same", "causal"] = "valid"
+
+
+@LAYERS.register("separable_conv2d")
+class SeparableConv2D(ConvShape):
+    doc: ClassVar[str] = "a per-channel (depthwise) convolution, then a 1x1 (pointwise) one"
+    keras_class: ClassVar[str] = "SeparableConv2D"
+    depth_multiplier: int = Field(1, gt=0)
+    depthwise_initializer: InitializerRef = "glorot_uniform"
+    pointwise_initializer: InitializerRef = "glorot_uniform"
+    depthwise_regularizer: RegularizerRef = None
+    pointwise_regularizer: RegularizerRef = None
+
+    def weight_shapes(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        out = {"depthwise_kernel": tuple(k) + (shape[-1], self.depth_multiplier),
+               "pointwise_kernel": (1, 1, shape[-1] * self.depth_multiplier, self.filters)}
+        return {**out, "bias": (self.filters,)} if self.use_bias else out
+
+
+@LAYERS.register("conv2d_transpose")
+class Conv2DTranspose(Conv):
+    doc: ClassVar[str] = "transposed convolution: learns to up-sample (strides 2 doubles H, W)"
+    keras_class: ClassVar[str] = "Conv2DTranspose"
+
+    def output_shape(self, shapes):
+        shape, k, s, d = self.spatial(shapes)
+        dims = []
+        for n, ki, si, di in zip(shape[:-1], k, s, d):
+            span = di * (ki - 1) + 1
+            dims.append(None if n is None else (n * si if self.padding == "same"
+                                                else (n - 1) * si + span))
+        return tuple(dims) + (self.filters,)
+
+    def weight_shapes(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        out = {"kernel": tuple(k) + (self.filters, shape[-1])}
+        return {**out, "bias": (self.filters,)} if self.use_bias else out
+
+
+class Pool(Layer):
+    rank: ClassVar[int] = 2
+    positional: ClassVar[str] = "pool_size"
+    pool_size: IntOrPair = 2
+    strides: IntOrPair | None = Field(None, description="default: pool_size")
+    padding: Literal["valid", "same"] = "valid"
+
+    def output_shape(self, shapes):
+        what, hint = (IMAGE, IMAGE_HINT) if self.rank == 2 else (SEQUENCE, SEQ_HINT)
+        shape = expect_rank(shapes, self.rank + 1, what, hint)
+        p = as_tuple(self.pool_size, self.rank)
+        s = as_tuple(self.strides if self.strides is not None else self.pool_size, self.rank)
+        dims = tuple(window_out(n, pi, si, self.padding, what="pool_size")
+                     for n, pi, si in zip(shape[:-1], p, s))
+        return dims + (shape[-1],)
+
+
+@LAYERS.register("max_pooling2d", "maxpooling2d", "max_pool2d")
+class MaxPooling2D(Pool):
+    doc: ClassVar[str] = "keeps the largest value of each pool_size window"
+    keras_class: ClassVar[str] = "MaxPooling2D"
+
+
+@LAYERS.register("average_pooling2d", "averagepooling2d", "avg_pool2d")
+class AveragePooling2D(Pool):
+    doc: ClassVar[str] = "keeps the mean of each pool_size window"
+    keras_class: ClassVar[str] = "AveragePooling2D"
+
+
+@LAYERS.register("max_pooling1d", "maxpooling1d", "max_pool1d")
+class MaxPooling1D(Pool):
+    keras_class: ClassVar[str] = "MaxPooling1D"
+    rank: ClassVar[int] = 1
+
+
+@LAYERS.register("average_pooling1d", "averagepooling1d", "avg_pool1d")
+class AveragePooling1D(Pool):
+    keras_class: ClassVar[str] = "AveragePooling1D"
+    rank: ClassVar[int] = 1
+
+
+class GlobalPool(Layer):
+    rank: ClassVar[int] = 2
+    keepdims: bool = False
+
+    def output_shape(self, shapes):
+        what = IMAGE if self.rank == 2 else SEQUENCE
+        shape = expect_rank(shapes, self.rank + 1, what)
+        return ((1,) * self.rank + (shape[-1],)) if self.keepdims else (shape[-1],)
+
+
+@LAYERS.register("global_max_pooling2d")
+class GlobalMaxPooling2D(GlobalPool):
+    keras_class: ClassVar[str] = "GlobalMaxPooling2D"
+
+
+@LAYERS.register("global_average_pooling2d")
+class GlobalAveragePooling2D(GlobalPool):
+    keras_class: ClassVar[str] = "GlobalAveragePooling2D"
+
+
+@LAYERS.register("global_max_pooling1d")
+class GlobalMaxPooling1D(GlobalPool):
+    keras_class: ClassVar[str] = "GlobalMaxPooling1D"
+    rank: ClassVar[int] = 1
+
+
+@LAYERS.register("global_average_pooling1d")
+class GlobalAveragePooling1D(GlobalPool):
+    keras_class: ClassVar[str] = "GlobalAveragePooling1D"
+    rank: ClassVar[int] = 1
+
+
+@LAYERS.register("up_sampling2d", "upsampling2d")
+class UpSampling2D(Layer):
+    keras_class: ClassVar[str] = "UpSampling2D"
+    positional: ClassVar[str] = "size"
+    size: IntOrPair = 2
+    interpolation: Literal["nearest", "bilinear"] = "nearest"
+
+    def output_shape(self, shapes):
+        h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
+        sh, sw = as_tuple(self.size, 2)
+        return (None if h is None else h * sh, None if w is None else w * sw, c)
+
+
+@LAYERS.register("up_sampling1d", "upsampling1d")
+class UpSampling1D(Layer):
+    keras_class: ClassVar[str] = "UpSampling1D"
+    positional: ClassVar[str] = "size"
+    size: int = 2
+
+    def output_shape(self, shapes):
+        t, f = expect_rank(shapes, 2, SEQUENCE, SEQ_HINT)
+        return (None if t is None else t * self.size, f)
+
+
+def _pairs(value):
+    """1 -> ((1,1),(1,1)); [1,2] -> ((1,1),(2,2)); [[1,2],[3,4]] kept."""
+    if isinstance(value, int):
+        return ((value, value), (value, value))
+    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+
+
+@LAYERS.register("zero_padding2d")
+class ZeroPadding2D(Layer):
+    keras_class: ClassVar[str] = "ZeroPadding2D"
+    positional: ClassVar[str] = "padding"
+    padding: int | list[int] | list[list[int]] = 1
+
+    def keras_kwargs(self):
+        return {"padding": _pairs(self.padding)}
+
+    def output_shape(self, shapes):
+        h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
+        (t, b), (left, r) = _pairs(self.padding)
+        return (None if h is None else h + t + b, None if w is None else w + left + r, c)
+
+
+@LAYERS.register("cropping2d")
+class Cropping2D(Layer):
+    keras_class: ClassVar[str] = "Cropping2D"
+    positional: ClassVar[str] = "cropping"
+    cropping: int | list[int] | list[list[int]] = 0
+
+    def keras_kwargs(self):
+        return {"cropping": _pairs(self.cropping)}
+
+    def output_shape(self, shapes):
+        h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
+        (t, b), (left, r) = _pairs(self.cropping)
+        out = (None if h is None else h - t - b, None if w is None else w - left - r, c)
+        if any(d is not None and d <= 0 for d in out[:2]):
+            raise ShapeError(f"cropping {self.cropping} removes the whole image {fmt((h, w, c))}")
+        return out

@@ -1,0 +1,107 @@
+"""The lectures' table as lint: loss vs last activation vs output width vs labels.
+
+Mismatches that Keras would run but that make no sense are warnings; ones that
+cannot run (or would silently broadcast into garbage) are errors.
+"""
+from __future__ import annotations
+
+from ..catalog.activations import Activation
+from ..catalog.layers.base import Layer
+from .graph import Plan
+from .problems import Report
+
+LOSS_PATH = ("train", "loss")
+
+
+def last_activation(layer: Layer) -> str | None:
+    """The activation a node's output ends with, or None if kspec cannot tell."""
+    if isinstance(layer, Activation):  # `- sigmoid` standing as a layer
+        return layer.kind
+    act = getattr(layer, "activation", "absent")
+    if act == "absent":
+        return None
+    if act is None:
+        return "linear"
+    return act.kind if isinstance(act, Activation) else str(act)
+
+
+def lint(spec, plan: Plan, info, report: Report):
+    outputs = plan.output_nodes()
+    if len(outputs) != 1 or outputs[0].shape is None:
+        return
+    node = outputs[0]
+    loss = spec.train.loss
+    act = last_activation(node.layer)
+    width = node.shape[-1]
+    where = f"the last layer ({node.name})"
+    logits = getattr(loss, "from_logits", False)
+    labels, n = info.labels, info.n_classes
+    task = loss.task
+
+    def err(msg):
+        report.error(LOSS_PATH, msg)
+
+    def warn(msg):
+        report.warn(LOSS_PATH, msg)
+
+    if task == "regression":
+        if act in ("sigmoid", "softmax", "tanh", "relu", "step") :
+            warn(f"{loss.kind} is a regression loss and wants a linear output; {where} applies "
+                 f"{act}, which bounds the predictions")
+        if labels == "integer":
+            warn(f"{loss.kind} is a regression loss but the labels are class ids; for "
+                 "classification use sparse_categorical_crossentropy (or binary_crossentropy)")
+        if labels == "continuous" and width != 1:
+            err(f"the target is one number per example but {where} has {width} units; "
+                "use units: 1 (a regression output)")
+        for i, m in enumerate(spec.train.metrics):
+            if "accuracy" in m.kind:
+                report.warn(("train", "metrics", i), "accuracy means nothing for a regression "
+                            "target; use mae or rmse")
+        return
+
+    if labels == "continuous":
+        err(f"{loss.kind} is a classification loss but the target is continuous; use "
+            "mean_squared_error for regression")
+        return
+
+    expected_act = loss.last_activation
+    if expected_act and act is not None:
+        if logits and act != "linear":
+            warn(f"from_logits: true expects raw scores, but {where} applies {act}; "
+                 "drop the activation or set from_logits: false")
+        elif not logits and act != expected_act:
+            if act == "linear":
+                warn(f"{where} has no activation, so it outputs raw scores; add "
+                     f"activation: {expected_act} or set {loss.kind}: {{from_logits: true}}")
+            elif task == "multiclass" and act == "sigmoid":
+                warn(f"{loss.kind} wants softmax over the classes (one label per example); "
+                     f"{where} applies sigmoid")
+            else:
+                warn(f"{loss.kind} expects a {expected_act} output; {where} applies {act}")
+
+    if task == "binary":
+        if labels == "integer" and n is not None and n > 2:
+            err(f"{loss.kind} is for two classes but the data has {n}; use "
+                f"sparse_categorical_crossentropy with {n} softmax units")
+        elif width != 1 and labels != "one_hot":
+            err(f"{loss.kind} needs one output unit (the probability of class 1); {where} has "
+                f"{width}; use units: 1 with sigmoid")
+    elif task == "multiclass":
+        if labels == "integer":
+            err(f"{loss.kind} needs one-hot labels but the data has integer class ids; add "
+                "`- one_hot` to data.preprocess, or use sparse_categorical_crossentropy")
+        elif n is not None and width != n:
+            err(f"the data has {n} classes but {where} has {width} units; use units: {n}")
+    elif task == "sparse_multiclass":
+        if labels == "one_hot":
+            err(f"{loss.kind} needs integer class ids but the labels are one-hot; use "
+                "categorical_crossentropy, or drop `one_hot` from data.preprocess")
+        elif n is not None and width < n:
+            err(f"the data has {n} classes (ids 0..{n - 1}) but {where} has {width} units; "
+                f"use units: {n}")
+        elif n is not None and width > n:
+            warn(f"the data has {n} classes but {where} has {width} units; the extra units "
+                 "never get a label")
+        if width == 1 and n is None:
+            err(f"{loss.kind} needs one unit per class; {where} has 1")

@@ -1,0 +1,113 @@
+"""File -> validated Spec, or every problem at once with FILE:LINE:COL."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .base import did_you_mean
+from .problems import Problem, Report, SpecError
+from .yamlpos import PositionMap, load_yaml
+
+_TYPE_WORDS = {
+    "int_type": "expected a whole number", "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number", "float_type": "expected a number",
+    "float_parsing": "expected a number", "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false", "string_type": "expected text",
+    "list_type": "expected a list, e.g. [1, 2]", "dict_type": "expected a mapping (key: value)",
+    "model_type": "expected a mapping (key: value)", "missing": "required; add it",
+}
+
+
+@dataclass
+class Loaded:
+    spec: object  # Spec
+    positions: PositionMap
+    path: Path | None
+    raw: dict
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        etype, msg = err["type"], err["msg"]
+        if etype == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+            msg = f"expected one of {expected}; got {err['input']!r}" + did_you_mean(err["input"], options)
+        elif etype in _TYPE_WORDS:
+            msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {err['input']!r}")
+        elif etype == "extra_forbidden":
+            msg = f"unknown key '{loc[-1]}'"
+        elif etype.startswith("value_error"):
+            msg = msg.removeprefix("Value error, ")
+        elif etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            msg = f"{msg.replace('Input should be', 'must be')}, got {err['input']!r}"
+        out.append(Problem(_clean(loc), msg))
+    # a union type reports one error per alternative; keep the first per path
+    seen, unique = set(), []
+    for p in out:
+        if p.path not in seen:
+            seen.add(p.path)
+            unique.append(p)
+    return unique
+
+
+def _clean(loc) -> tuple:
+    """Drop pydantic's union-branch labels (e.g. 'list[int]', 'function-plain[parse()]')."""
+    return tuple(x for x in loc if not (isinstance(x, str) and (
+        "[" in x or x in ("int", "float", "str", "bool", "none"))))
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError.single(f"no such spec file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError.single(f"cannot read {path}: {exc}") from None
+
+
+def parse_spec(data, positions: PositionMap, path: Path | None = None, check=True) -> Loaded:
+    """Validate already-parsed data. Raises SpecError listing every problem."""
+    from .schema import Spec
+    if not isinstance(data, dict):
+        raise SpecError([Problem((), "a spec is a mapping with name, data, model and train",
+                                 position=positions.locate(()))])
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from_pydantic(exc, data)
+        raise SpecError(positions.place(problems)) from None
+    loaded = Loaded(spec, positions, path, data)
+    if check:
+        from .check import check_spec
+        report = check_spec(spec)
+        positions.place(report.problems)
+        if report.errors:
+            raise SpecError(report.problems)
+        loaded.warnings = report.warnings
+    return loaded
+
+
+def load_spec(path, overrides=(), check=True) -> Loaded:
+    """Load a spec file (a path or a bundled name) with --set overrides applied."""
+    from .library import resolve_spec_path
+    from .overrides import apply_overrides
+    path = resolve_spec_path(path)
+    data, positions = load_yaml(read_text(path), str(path))
+    data = apply_overrides(data, overrides, positions)
+    return parse_spec(data, positions, path, check=check)
+
+
+def report_for(path) -> Report:
+    report = Report()
+    try:
+        loaded = load_spec(path)
+        report.problems.extend(loaded.warnings)
+    except SpecError as exc:
+        report.problems.extend(exc.problems)
+    return report

@@ -1,0 +1,80 @@
+"""Problems found in a spec, and how they are printed.
+
+A problem carries the *path* of the offending value (e.g. ``("model", "layers", 3,
+"conv2d", "kernal_size")``); the position map made by the YAML loader turns the
+path into FILE:LINE:COL. Keeping paths (not line numbers) in problems lets every
+stage -- schema, graph, shapes, lint, data -- report in the same format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+Path = tuple  # tuple[str | int, ...]
+
+
+def format_path(path: Sequence) -> str:
+    """('model', 'layers', 3, 'conv2d') -> 'model.layers[3].conv2d'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(spec)"
+
+
+@dataclass(frozen=True)
+class Position:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass
+class Problem:
+    path: Path
+    message: str
+    severity: str = "error"  # or "warning"
+    position: Position | None = None
+
+    def render(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{where}{tag}{format_path(self.path)}: {self.message}"
+
+
+class SpecError(Exception):
+    """One or more problems that stop a spec from being used. Printed, never traced."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.render() for p in self.problems))
+
+    @classmethod
+    def single(cls, message: str, path: Path = (), position: Position | None = None):
+        return cls([Problem(tuple(path), message, position=position)])
+
+
+@dataclass
+class Report:
+    """Collects problems from every stage so that all are shown at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, path, message):
+        self.problems.append(Problem(tuple(path), message))
+
+    def warn(self, path, message):
+        self.problems.append(Problem(tuple(path), message, severity="warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]

@@ -1,0 +1,1 @@
+"""Trainers, one per task kind; the run folder they all write."""

@@ -1,0 +1,113 @@
+"""The supervised trainer: fit, evaluate on every split, write the run folder."""
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .. import __version__
+from ..build.model import build_model
+from ..data.pipeline import prepare, to_dataset
+from ..keras_env import keras, tf
+from .plots import learning_curves
+from .run_folder import RunFolder, default_dir
+
+
+@dataclass
+class RunResult:
+    path: Path
+    metrics: dict
+    history: dict
+
+
+def seed_everything(seed: int):
+    k = keras()
+    k.utils.set_random_seed(seed)
+    tf().config.experimental.enable_op_determinism()
+
+
+def versions() -> dict:
+    import sklearn
+    return {"kspec": __version__, "keras": keras().__version__, "tensorflow": tf().__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "python": platform.python_version()}
+
+
+def resolved_yaml(loaded) -> str:
+    data = loaded.spec.model_dump(mode="json")
+    header = f"# resolved by kspec {__version__} from {loaded.path}\n"
+    return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+
+
+def adapt_normalization(model, plan, x_train):
+    for node in plan.nodes:
+        if getattr(node.layer, "needs_adapt", False):
+            model.get_layer(node.name).adapt(x_train)
+
+
+def compile_model(model, train):
+    model.compile(optimizer=train.optimizer.build(), loss=train.loss.build(),
+                  metrics=[m.build() for m in train.metrics] or None)
+
+
+def evaluate(model, splits: dict, batch_size: int) -> dict:
+    out = {}
+    for part in ("train", "validation", "test"):
+        if part in splits:
+            x, y = splits[part]
+            out[part] = {k: float(v) for k, v in
+                         model.evaluate(x, y, batch_size=batch_size, verbose=0,
+                                        return_dict=True).items()}
+    return out
+
+
+def train(loaded, out: Path | None = None, epochs: int | None = None,
+          verbose: int | None = None, runs_root: Path = Path("runs")) -> RunResult:
+    spec = loaded.spec
+    seed_everything(spec.seed)
+    base = loaded.path.parent if loaded.path else Path(".")
+    data = prepare(spec.data, spec.seed, base)
+    model, plan = build_model(loaded)
+    adapt_normalization(model, plan, data.splits["train"][0])
+    compile_model(model, spec.train)
+
+    run = RunFolder(out or default_dir(spec.name, runs_root))
+    try:
+        t = spec.train
+        x, y = data.splits["train"]
+        val = data.part("validation")
+        history = model.fit(
+            to_dataset(x, y, t.batch_size, t.shuffle, spec.seed),
+            validation_data=to_dataset(*val, t.batch_size, False, spec.seed) if val else None,
+            epochs=epochs or t.epochs,
+            shuffle=False,  # the tf.data pipeline shuffles, seeded
+            callbacks=[cb.build(run.path) for cb in t.callbacks],
+            verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
+        ).history
+        metrics = evaluate(model, data.splits, t.batch_size)
+        metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
+                        "params": int(model.count_params()), "versions": versions()})
+        write_run(run, loaded, model, history, metrics, data)
+        path = run.finish()
+    except BaseException:
+        run.abandon()
+        raise
+    return RunResult(path, metrics, history)
+
+
+def write_run(run: RunFolder, loaded, model, history, metrics, data):
+    model.save(run.file("model.keras"))
+    run.write_text("spec.yaml", resolved_yaml(loaded))
+    run.write_json("metrics.json", metrics)
+    run.write_json("preprocess.json", {
+        "steps": [s.to_data() for s in loaded.spec.data.preprocess],
+        "states": data.states, "class_names": data.class_names,
+        "feature_names": data.feature_names})
+    keys = list(history)
+    rows = [[i + 1] + [float(history[k][i]) for k in keys] for i in range(len(history[keys[0]]))]
+    run.write_csv("history.csv", ["epoch"] + keys, rows)
+    learning_curves(history, run.file("learning_curves.png"), loaded.spec.name)
