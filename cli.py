@@ -75,11 +75,12 @@ def summary(spec, overrides):
     from builder.spec.load import load_spec
     loaded = load_spec(spec, overrides)
     _warn(loaded.warnings)
-    from builder.build.model import build_model
+    from builder.build.model import build_models
     from builder.summary import summary_text
-    model, plan = build_model(loaded)
-    click.echo(f"{loaded.spec.name}: {loaded.spec.description.strip()}\n")
-    click.echo(summary_text(model, plan))
+    click.echo(f"{loaded.spec.name}: {' '.join(loaded.spec.description.split())}")
+    for role, (model, plan) in build_models(loaded).items():
+        click.echo(f"\n{role}:" if role != "model" else "")
+        click.echo(summary_text(model, plan))
 
 
 @main.command()
@@ -96,10 +97,11 @@ def train(spec, out, epochs, overrides, quiet):
     from builder.spec.load import load_spec
     loaded = load_spec(spec, overrides)
     _warn(loaded.warnings)
-    from builder.train.supervised import train as run_training
-    result = run_training(loaded, out=out, epochs=epochs, verbose=0 if quiet else None)
+    from builder.tasks import TASKS
+    result = TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs,
+                                           verbose=0 if quiet else None)
     for part in ("train", "validation", "test"):
-        if part in result.metrics:
+        if isinstance(result.metrics.get(part), dict):
             values = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics[part].items())
             click.echo(f"{part:>10}: {values}")
     click.echo(f"saved run: {result.path}")

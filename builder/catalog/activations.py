@@ -44,10 +44,6 @@ class Activation(Entry):
         # an activation standing as a layer also carries name/inputs/...; those don't count
         return not {k for k in self.params() if k not in _LAYER_KEYS}
 
-    @property
-    def name(self) -> str:
-        return self.kind
-
     def function(self):
         """What goes into a layer's ``activation=``; None means 'needs its own layer'."""
         if not self.is_plain:
@@ -125,3 +121,4 @@ class Softmax(Activation):
 
 
 ActivationRef = ACTIVATIONS.ref
+OptionalActivation = ACTIVATIONS.optional

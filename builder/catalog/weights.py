@@ -123,3 +123,6 @@ class UnitNorm(Constraint):
 InitializerRef = INITIALIZERS.ref
 RegularizerRef = REGULARIZERS.ref
 ConstraintRef = CONSTRAINTS.ref
+OptionalInitializer = INITIALIZERS.optional
+OptionalRegularizer = REGULARIZERS.optional
+OptionalConstraint = CONSTRAINTS.optional

@@ -46,10 +46,18 @@ def fail(kind: str, message: str):
     raise PydanticCustomError("kspec_" + kind, message.replace("{", "{{").replace("}", "}}"))
 
 
+def fail_at(loc: tuple, kind: str, message: str):
+    """Raise one custom validation error at a path below the current model."""
+    reraise("kspec", [{"type": PydanticCustomError("kspec_" + kind, message.replace("{", "{{")
+                                                   .replace("}", "}}")),
+                       "loc": tuple(loc), "input": None}])
+
+
 class Strict(BaseModel):
     """Base of every schema model: unknown keys are errors, with a suggestion."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=False, protected_namespaces=())
+    # defaults are validated too, so `optimizer: adam` by default is an Adam entry
+    model_config = ConfigDict(extra="forbid", validate_default=True, protected_namespaces=())
 
     @classmethod
     def allowed_keys(cls) -> list[str]:
@@ -86,6 +94,15 @@ class Entry(Strict):
     # a scalar written after the name fills this field: `scale: 255`, `sklearn: iris`
     positional: ClassVar[str | None] = None
     doc: ClassVar[str] = ""
+
+    def __eq__(self, other):
+        # an entry equals its YAML form, so a default written as "adam" or
+        # "glorot_uniform" counts as a default once validated into an entry
+        if isinstance(other, (str, dict)):
+            return self.to_data() == other
+        return super().__eq__(other)
+
+    __hash__ = None
 
     def params(self) -> dict:
         """The parameters the user set or that differ from defaults."""
@@ -156,12 +173,23 @@ class Catalog:
         except ValidationError as exc:
             reraise(cls.__name__, [_detail(e, loc_prefix=(cls.kind,)) for e in exc.errors()])
 
+    def parse_optional(self, value: Any) -> Entry | None:
+        return None if value is None else self.parse(value)
+
     @property
     def ref(self):
         """A pydantic field type accepting this catalog's YAML form."""
+        return self._annotated(self.parse)
+
+    @property
+    def optional(self):
+        """Like `ref`, but null (the default 'none') is allowed."""
+        return self._annotated(self.parse_optional)
+
+    def _annotated(self, validator):
         return Annotated[
             Any,
-            PlainValidator(self.parse),
+            PlainValidator(validator),
             PlainSerializer(lambda e: e.to_data() if isinstance(e, Entry) else e),
             WithJsonSchema(self.json_schema()),
         ]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .graph import Plan, plan_model
-from .lint import lint
 from .problems import Report
 
 
@@ -15,6 +14,8 @@ def data_info(data, report: Report):
         except ValueError as exc:
             report.error(("data", "preprocess", i, step.kind), str(exc))
             return info.with_(x_shape=None)
+    from ..data.augment import check_augment
+    check_augment(data.augment, info.x_shape, report.error)
     return info
 
 
@@ -40,11 +41,20 @@ def _size(shape):
     return out
 
 
+def plan_networks(spec, report: Report) -> dict:
+    """role -> Plan for every network of the spec."""
+    from ..tasks import TASKS
+    from ..tasks.base import role_plan_path
+    task = TASKS[spec.task]
+    return {role: plan_model(model, role_plan_path(task, role), report)
+            for role, model in spec.networks().items()}
+
+
 def check_spec(spec) -> Report:
+    from ..tasks import TASKS
     report = Report()
-    plan = plan_model(spec.model, ("model",), report)
+    plans = plan_networks(spec, report)
     info = data_info(spec.data, report)
-    check_data_vs_model(info, plan, report)
     if not report.errors:
-        lint(spec, plan, info, report)
+        TASKS[spec.task].check(spec, plans, info, report)
     return report

@@ -92,10 +92,12 @@ class Planner:
             self.report.error(path, f"'{ref}' is defined further down; a layer can only take "
                               "inputs from layers above it (or from the model input)")
         else:
-            known = list(self.shapes) + list(self.declared)
+            # suggest names the user wrote (and the inputs), not automatic ones
+            known = list(self.plan.inputs) + [n for n in self.declared if n in self.shapes]
             hint = did_you_mean(ref, known)
             self.report.error(path, f"no layer or input named '{ref}'{hint}"
-                              + ("" if hint else f"; names so far: {', '.join(known)}"))
+                              + ("" if hint else f"; names above: {', '.join(known)} "
+                                 "(give a layer `name: ...` to refer to it)"))
         return None
 
     # ---- expansion -----------------------------------------------------------

@@ -62,6 +62,24 @@ def _clean(loc) -> tuple:
         "[" in x or x in ("int", "float", "str", "bool", "none"))))
 
 
+def _graph_problems_of_valid_model(data) -> list[Problem]:
+    """When other sections are broken but `model` is valid, still check its graph,
+    so that every problem is reported at once."""
+    from .graph import plan_model
+    from .schema import ModelSpec
+    networks = {("model",): data.get("model")}
+    if isinstance(data.get("models"), dict):
+        networks = {("models", role): m for role, m in data["models"].items()}
+    report = Report()
+    for path, raw in networks.items():
+        try:
+            model = ModelSpec.model_validate(raw)
+        except ValidationError:
+            continue
+        plan_model(model, path, report)
+    return report.errors
+
+
 def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -81,6 +99,8 @@ def parse_spec(data, positions: PositionMap, path: Path | None = None, check=Tru
         spec = Spec.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_pydantic(exc, data)
+        if check:
+            problems += _graph_problems_of_valid_model(data)
         raise SpecError(positions.place(problems)) from None
     loaded = Loaded(spec, positions, path, data)
     if check:
@@ -95,10 +115,12 @@ def parse_spec(data, positions: PositionMap, path: Path | None = None, check=Tru
 
 def load_spec(path, overrides=(), check=True) -> Loaded:
     """Load a spec file (a path or a bundled name) with --set overrides applied."""
+    from .compose import load_composed
     from .library import resolve_spec_path
     from .overrides import apply_overrides
     path = resolve_spec_path(path)
-    data, positions = load_yaml(read_text(path), str(path))
+    # format check, then `extends` resolved; positions keep each value's own file
+    data, positions = load_composed(path)
     data = apply_overrides(data, overrides, positions)
     return parse_spec(data, positions, path, check=check)
 

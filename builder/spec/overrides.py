@@ -1,66 +1,126 @@
-"""`--set dotted.key=value` overrides, applied to the raw data before validation."""
+"""`--set dotted.key=value` overrides, applied to the raw data before validation.
+
+The value is parsed as YAML and merged with the same rules as `extends` (see
+compose.py): a mapping merges into a mapping, anything else replaces, and naming
+another catalog entry replaces the entry. List items are reached by index:
+`model.layers[2].dense.units=64` (or `model.layers.2.dense.units=64`). A key the
+schema does not know is reported by validation, with a suggestion, at `--set`.
+"""
 from __future__ import annotations
 
 import re
 
 import yaml
 
+from .base import did_you_mean
+from .compose import (apply_layers_by_name, catalog_of, child_annotation, entry_form,
+                      merge, replace_subtree, spec_annotation, value_positions)
 from .problems import Position, SpecError
 from .yamlpos import PositionMap
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PART = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
 
 
 def parse_key(key: str) -> tuple:
     """'model.layers[2].dense.units' or 'model.layers.2.dense.units' -> path tuple."""
     parts = []
     for name, index in _PART.findall(key):
-        parts.append(int(index) if index else (int(name) if name.isdigit() else name))
+        if index:
+            parts.append(int(index))
+        else:
+            parts.append(int(name) if name.lstrip("-").isdigit() else name)
     return tuple(parts)
 
 
+def parse_override(item: str):
+    """'key=value' -> (path, value). Raises SpecError for a malformed item."""
+    if "=" not in item:
+        raise SpecError.single(f"--set takes key=value, got {item!r} (e.g. --set train.epochs=5)")
+    key, text = item.split("=", 1)
+    path = parse_key(key.strip())
+    if not path:
+        raise SpecError.single(f"--set {item!r}: empty key")
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as exc:
+        raise SpecError.single(f"--set {item!r}: the value is not valid YAML ({exc})") from None
+    return path, value
+
+
 def apply_overrides(data, overrides, positions: PositionMap):
-    for item in overrides:
-        if "=" not in item:
-            raise SpecError.single(f"--set takes key=value, got {item!r} "
-                                   "(e.g. --set train.epochs=5)")
-        key, text = item.split("=", 1)
-        path = parse_key(key.strip())
-        if not path:
-            raise SpecError.single(f"--set {item!r}: empty key")
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError as exc:
-            raise SpecError.single(f"--set {item!r}: the value is not valid YAML ({exc})") from None
-        data = set_path(data, path, value, item)
-        positions.positions[path] = Position(f"--set {item}", 1, len(key) + 2)
-    return data
-
-
-def set_path(data, path, value, item):
+    """Apply each `key=value` in order; updates `positions` in place, returns the data."""
+    if not overrides:
+        return data
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
-        raise SpecError.single(f"--set {item}: the spec is not a mapping")
-    node = data
-    for i, part in enumerate(path[:-1]):
-        nxt = path[i + 1]
-        if isinstance(node, list):
-            if not isinstance(part, int) or not -len(node) <= part < len(node):
-                raise SpecError.single(f"--set {item}: index {part} is outside a list of "
-                                       f"{len(node)} items")
-            if isinstance(node[part], str) and not isinstance(nxt, int):
-                node[part] = {node[part]: {}}  # bare layer name -> mapping form
-            node = node[part]
-        elif isinstance(node, dict):
-            if part not in node or node[part] is None:
-                node[part] = {}
-            node = node[part]
-        else:
-            raise SpecError.single(f"--set {item}: '{part}' is not a mapping or list")
-    last = path[-1]
-    if isinstance(node, list):
-        if not isinstance(last, int) or not -len(node) <= last < len(node):
-            raise SpecError.single(f"--set {item}: index {last} is outside the list")
-    elif not isinstance(node, dict):
-        raise SpecError.single(f"--set {item}: cannot set a key inside a plain value")
-    node[last] = value
+        raise SpecError.single("--set: the spec is not a mapping")
+    for item in overrides:
+        path, value = parse_override(item)
+        where = Position(f"--set {item}", 1, len(item.split("=", 1)[0]) + 2)
+        data = set_path(data, path, value, item, positions.positions, where)
+    data, _ = apply_layers_by_name(data, positions.positions)
     return data
+
+
+def set_path(data, path, value, item, pos: dict, where: Position):
+    """Merge `value` into `data` at `path` (schema-aware); positions follow."""
+    root = spec_annotation(value if path == ("task",) else None, data)
+    return _set(data, (), path, value, root, item, pos, where)
+
+
+def _set(node, done: tuple, rest: tuple, value, ann, item, pos, where):
+    if not rest:
+        out: dict = {}
+        merged = merge(node, value, ann, done, pos, value_positions(value, done, where), out)
+        replace_subtree(pos, done, out)
+        return merged
+    part, rest = rest[0], rest[1:]
+    here = ".".join(map(str, done)) or "the spec"
+    if isinstance(node, list):
+        if not isinstance(part, int):
+            raise SpecError.single(f"{here} is a list; pick an item by index, "
+                                   f"e.g. {here}[0]", done, where)
+        if not -len(node) <= part < len(node):
+            raise SpecError.single(f"index {part} is outside {here}, which has "
+                                   f"{len(node)} item(s)", done, where)
+        part %= len(node)
+        node[part] = _set(node[part], done + (part,), rest, value, child_annotation(ann, part),
+                          item, pos, where)
+        return node
+    if isinstance(part, int):
+        raise SpecError.single(f"{here} is not a list, so [{part}] has "
+                               "nothing to pick", done, where)
+    catalog = catalog_of(ann)
+    if catalog is not None:
+        if catalog.lookup(part) is None:
+            hint = did_you_mean(part, list(catalog.entries) + list(catalog.aliases))
+            raise SpecError.single(f"unknown {catalog.what} '{part}'{hint}",
+                                   done, where)
+        return _set_in_entry(node, done, part, rest, value, catalog, item, pos, where)
+    if node is None:
+        node = {}
+        pos[done] = where  # a mapping the override creates is placed at the --set
+    if not isinstance(node, dict):
+        raise SpecError.single(f"{here} holds {node!r}, a plain value with no "
+                               f"key '{part}'", done, where)
+    node[part] = _set(node.get(part), done + (part,), rest, value, child_annotation(ann, part),
+                      item, pos, where)
+    return node
+
+
+def _set_in_entry(node, done, name, rest, value, catalog, item, pos, where):
+    """`train.optimizer.adam.learning_rate=...`: step into the entry `adam`, turning a
+    bare name or a positional value into its mapping form; another entry is replaced."""
+    current = entry_form(catalog, node)
+    cls = catalog.lookup(name)
+    if current is None or current[1] is not cls:
+        replace_subtree(pos, done, {done: where})
+        key, params = name, {}
+    else:
+        key, _, params = current
+        if not isinstance(node, dict) or not isinstance(node[key], dict):
+            old = pos.get(done + (key,)) or pos.get(done)
+            replace_subtree(pos, done + (key,), {done + (key,): old} if old else {})
+    params = _set(dict(params), done + (key,), rest, value, cls, item, pos, where)
+    return {key: params}

@@ -1,7 +1,7 @@
 """The spec language, format 1: the top-level sections and their fields."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -10,9 +10,10 @@ from ..catalog.layers import LayerRef
 from ..catalog.losses import LossRef
 from ..catalog.metrics import MetricRef
 from ..catalog.optimizers import OptimizerRef
+from ..data.augment import AugmentRef
 from ..data.preprocess import StepRef
 from ..data.sources import SourceRef
-from .base import Strict
+from .base import Strict, did_you_mean, fail, fail_at
 
 FORMAT_VERSION = 1
 Shape = list[int | None]
@@ -20,16 +21,29 @@ Shape = list[int | None]
 
 class SplitSpec(Strict):
     validation: float = Field(0.2, ge=0, lt=1, description="fraction held out for validation")
-    test: float | None = Field(
-        0.2, ge=0, lt=1,
-        description="fraction held out for testing; null uses the source's own test split")
+    test: float | Literal["auto"] | None = Field(
+        "auto",
+        description="fraction held out for testing; auto: the source's own test split if it "
+                    "has one (keras data sets), else 0.2; null: the source's own split or none")
     stratify: bool | Literal["auto"] = Field(
         "auto", description="keep class proportions in every split (auto: for class labels)")
-    shuffle: bool = True
+    shuffle: bool = Field(True, description="false: split in order (first train, then "
+                                            "validation, then test)")
+    chronological: bool | Literal["auto"] = Field(
+        "auto", description="split in time order, never shuffled across a split point "
+                            "(auto: for time series and text)")
+
+    @field_validator("test")
+    @classmethod
+    def _fraction(cls, v):
+        if isinstance(v, (int, float)) and not 0 <= v < 1:
+            raise ValueError(f"a fraction from 0 up to (not including) 1, or auto; got {v}")
+        return v
 
     @model_validator(mode="after")
     def _room_left(self):
-        if (self.test or 0) + self.validation >= 1:
+        test = self.test if isinstance(self.test, (int, float)) else 0
+        if test + self.validation >= 1:
             raise ValueError("validation + test must leave some data for training")
         return self
 
@@ -39,6 +53,9 @@ class DataSpec(Strict):
     preprocess: list[StepRef] = Field(default_factory=list,
                                       description="ordered steps, fit on the training split")
     split: SplitSpec = Field(default_factory=SplitSpec)
+    augment: list[AugmentRef] = Field(
+        default_factory=list, description="random image changes (random_flip, random_rotation, "
+        "random_zoom, random_translation, random_contrast) on training batches only")
 
 
 class ModelSpec(Strict):
@@ -83,7 +100,54 @@ class Spec(Strict):
                       description="short name; runs are saved as runs/<name>-<time>")
     description: str = ""
     seed: int = Field(42, ge=0, description="seeds weights, splits and shuffling")
-    task: Literal["supervised"] = "supervised"
+    task: str = Field("supervised", description="what the networks learn; see kspec catalog tasks")
     data: DataSpec
-    model: ModelSpec
-    train: TrainSpec
+    model: ModelSpec | None = Field(None, description="the network (single-network tasks)")
+    models: dict[str, ModelSpec] | None = Field(
+        None, description="named networks (roles) for multi-network tasks, e.g. generator")
+    train: Any = Field(..., description="how to train; its keys depend on the task")
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, v):
+        from ..tasks import TASKS
+        if v not in TASKS:
+            fail("unknown_name", f"unknown task '{v}'{did_you_mean(v, TASKS.names())}; "
+                                 f"tasks: {', '.join(TASKS.names())}")
+        return v
+
+    @field_validator("train")
+    @classmethod
+    def _train_for_task(cls, v, info):
+        from ..tasks import TASKS
+        task = info.data.get("task")
+        if task not in TASKS:
+            return v  # the task itself is wrong; that error is reported
+        return TASKS[task].train_schema.model_validate(v)
+
+    @model_validator(mode="after")
+    def _networks_for_task(self):
+        from ..tasks import TASKS
+        task = TASKS[self.task]
+        if task.roles is None:
+            if self.models is not None:
+                fail_at(("models",), "form",
+                        f"task {self.task} has one network: write it under `model:`")
+            if self.model is None:
+                fail_at(("model",), "missing", "required; add the network's input and layers")
+        else:
+            if self.model is not None:
+                fail_at(("model",), "form", f"task {self.task} has the networks "
+                        f"{', '.join(task.roles)}: write them under `models:`")
+            have = set(self.models or {})
+            missing = [r for r in task.roles if r not in have]
+            extra = sorted(have - set(task.roles))
+            if missing or extra:
+                fail_at(("models",), "roles", f"task {self.task} needs models: {', '.join(task.roles)}"
+                     + (f"; missing {', '.join(missing)}" if missing else "")
+                     + (f"; unknown {', '.join(extra)}" if extra else ""))
+        return self
+
+    def networks(self) -> dict:
+        """role -> ModelSpec; a single-network spec has the one role 'model'."""
+        return {"model": self.model} if self.model is not None else dict(self.models)

@@ -16,6 +16,7 @@ from .problems import Position, Problem, SpecError
 
 MAX_NODES = 200_000  # far above any real spec; stops exponential alias expansion
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -65,6 +66,9 @@ class _Builder:
                 "write the spec out plainly",
                 path, _pos(self.file, node.start_mark))
         self.positions.positions.setdefault(tuple(path), _pos(self.file, node.start_mark))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise SpecError.single(f"unsupported YAML tag {node.tag!r}: specs hold plain data only",
+                                   path, _pos(self.file, node.start_mark))
         if isinstance(node, yaml.MappingNode):
             self.resolver.flatten_mapping(node)  # handles '<<' merge keys
             out = {}

@@ -88,8 +88,9 @@ class Layer(Entry):
     def make(self, name: str):
         """Build the Keras layer object(s) for this entry: a list applied in order."""
         k = keras()
-        layer = getattr(k.layers, self.keras_class)(name=name, trainable=self.trainable,
-                                                    **self.keras_kwargs())
+        layer = getattr(k.layers, self.keras_class)(name=name, **self.keras_kwargs())
+        if not self.trainable:  # set afterwards: not every Keras layer takes it in __init__
+            layer.trainable = False
         act = self.trailing_activation()
         return [layer] + ([act.layer(f"{name}_{act.kind}")] if act else [])
 

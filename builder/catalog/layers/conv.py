@@ -6,8 +6,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from .base import LAYERS, Layer, ShapeError, as_tuple, expect_rank, fmt, window_out
-from ..activations import ActivationRef
-from ..weights import InitializerRef, RegularizerRef
+from ..activations import OptionalActivation
+from ..weights import InitializerRef, OptionalRegularizer
 from .core import WeightedLayer
 
 IntOrPair = int | list[int]
@@ -21,7 +21,7 @@ class ConvShape(Layer):
     """Geometry of a convolution; the weight parameters come from WeightedLayer."""
 
     rank: ClassVar[int] = 2
-    activation: ActivationRef = None
+    activation: OptionalActivation = None
     use_bias: bool = True
     filters: int = Field(..., gt=0, description="number of kernels = output channels")
     kernel_size: IntOrPair
@@ -74,8 +74,8 @@ class SeparableConv2D(ConvShape):
     depth_multiplier: int = Field(1, gt=0)
     depthwise_initializer: InitializerRef = "glorot_uniform"
     pointwise_initializer: InitializerRef = "glorot_uniform"
-    depthwise_regularizer: RegularizerRef = None
-    pointwise_regularizer: RegularizerRef = None
+    depthwise_regularizer: OptionalRegularizer = None
+    pointwise_regularizer: OptionalRegularizer = None
 
     def weight_shapes(self, shapes):
         shape, k, _, _ = self.spatial(shapes)

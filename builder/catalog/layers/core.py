@@ -6,22 +6,22 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..activations import ActivationRef
-from ..weights import ConstraintRef, InitializerRef, RegularizerRef
+from ..activations import ActivationRef, OptionalActivation
+from ..weights import InitializerRef, OptionalConstraint, OptionalInitializer, OptionalRegularizer
 from .base import LAYERS, Layer, ShapeError, expect_rank, fmt
 
 
 class WeightedLayer(Layer):
     """Parameters shared by layers with a kernel and a bias."""
 
-    activation: ActivationRef = None
+    activation: OptionalActivation = None
     use_bias: bool = True
     kernel_initializer: InitializerRef = "glorot_uniform"
     bias_initializer: InitializerRef = "zeros"
-    kernel_regularizer: RegularizerRef = None
-    bias_regularizer: RegularizerRef = None
-    kernel_constraint: ConstraintRef = None
-    bias_constraint: ConstraintRef = None
+    kernel_regularizer: OptionalRegularizer = None
+    bias_regularizer: OptionalRegularizer = None
+    kernel_constraint: OptionalConstraint = None
+    bias_constraint: OptionalConstraint = None
 
 
 @LAYERS.register("dense")
@@ -56,8 +56,8 @@ class Maxout(Layer):
 
     def make(self, name):
         from ..custom import Maxout as KerasMaxout
-        return [KerasMaxout(self.units, self.pieces, self.kernel_initializer.build(),
-                            name=name, trainable=self.trainable)]
+        init = self.keras_kwargs()["kernel_initializer"]
+        return [KerasMaxout(self.units, self.pieces, init, name=name, trainable=self.trainable)]
 
 
 @LAYERS.register("flatten")
@@ -210,7 +210,7 @@ class Embedding(Layer):
     input_dim: int = Field(..., gt=0, description="vocabulary size")
     output_dim: int = Field(..., gt=0)
     mask_zero: bool = False
-    embeddings_initializer: InitializerRef = None
+    embeddings_initializer: OptionalInitializer = None
 
     def output_shape(self, shapes):
         return tuple(shapes[0]) + (self.output_dim,)

@@ -16,9 +16,8 @@ class Merge(Layer):
             if len(other) != len(first) or any(
                     a is not None and b is not None and a != b for a, b in zip(first, other)):
                 raise ShapeError(
-                    f"{self.kind} needs inputs of the same shape, got "
-                    + " and ".join(fmt(s) for s in shapes)
-                    + "; make them match (e.g. a dense/conv projection), or use concatenate")
+                    f"{self.kind} needs inputs of the same shape; make them match (e.g. "
+                    "padding: same, or a dense/conv projection), or use concatenate")
         return first
 
 
