@@ -35,8 +35,17 @@ EXTENDS, UNSET, BY_NAME = "extends", "unset", "layers_by_name"
 # ---- the schema type at a path ------------------------------------------------------
 
 
+def _owner(meta) -> Catalog | None:
+    owner = getattr(getattr(meta, "func", None), "__self__", None)
+    return owner if isinstance(owner, Catalog) else None
+
+
 def _alternatives(ann):
+    """The types a value may have: unions split, constraint wrappers (Annotated) removed,
+    except the Annotated that marks a catalog reference."""
     origin = get_origin(ann)
+    if origin is Annotated and not any(_owner(m) for m in get_args(ann)[1:]):
+        return _alternatives(get_args(ann)[0])
     if origin in (Union, types.UnionType):
         out = []
         for a in get_args(ann):
@@ -50,9 +59,8 @@ def catalog_of(ann) -> Catalog | None:
     for alt in _alternatives(ann):
         if get_origin(alt) is Annotated:
             for meta in get_args(alt)[1:]:
-                owner = getattr(getattr(meta, "func", None), "__self__", None)
-                if isinstance(owner, Catalog):
-                    return owner
+                if _owner(meta) is not None:
+                    return _owner(meta)
     return None
 
 
@@ -184,7 +192,7 @@ def merge(base, over, ann, path: tuple, bpos: dict, opos: dict, out: dict):
         merged = _merge_entry(catalog, base, over, path, bpos, opos, out)
         if merged is not None:
             return merged
-    if isinstance(base, dict) and isinstance(over, dict):
+    elif isinstance(base, dict) and isinstance(over, dict):
         result = {}
         for key, value in base.items():
             if key in over:
