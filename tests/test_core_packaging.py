@@ -1,0 +1,34 @@
+"""Packaging: every builder package ships, and an installed wheel finds the bundled specs."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_builder_package_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts)
+               for p in (ROOT / "builder").rglob("__init__.py")}
+    assert on_disk - listed == set(), "add these to [tool.setuptools] packages"
+
+
+def test_installed_wheel_finds_bundled_specs(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+    target = tmp_path / "site"
+    (wheel,) = wheels.glob("kspec-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(target), str(wheel)], check=True, capture_output=True)
+    code = ("import builder, sys; from builder.spec.library import bundled, specs_dir\n"
+            "assert str(specs_dir()).startswith(sys.argv[1]), specs_dir()\n"
+            "from cli import main\nmain(['validate', 'digits_cnn'])")
+    out = subprocess.run([sys.executable, "-c", code, str(target)], cwd=tmp_path,
+                         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "digits_cnn.yaml: ok" in out.stdout
