@@ -7,9 +7,12 @@ from dataclasses import dataclass, replace
 @dataclass(frozen=True)
 class DataInfo:
     x_shape: tuple | None  # per example; None = not known without loading
-    labels: str | None  # "integer" (class ids), "one_hot", "continuous", None = unknown
+    # "integer" (class ids), "one_hot", "continuous", "input" (the target is an
+    # image/array made from the input, as in autoencoders), None = unknown
+    labels: str | None
     n_classes: int | None = None
     x_dtype: str = "float32"
+    y_shape: tuple | None = None  # per example, where known (e.g. a forecast horizon)
 
     def with_(self, **kw) -> "DataInfo":
         return replace(self, **kw)

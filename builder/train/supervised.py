@@ -11,7 +11,11 @@ import yaml
 
 from .. import __version__
 from ..build.model import build_model
-from ..data.pipeline import prepare, to_dataset
+from ..data.augment import augmenter
+from ..data.checks import check_fits
+from ..data.errors import DataLoadError
+from ..data.pipeline import placed, prepare_spec, to_dataset
+from ..data.saved import write_preprocessing
 from ..keras_env import keras, tf
 from .plots import learning_curves
 from .run_folder import RunFolder, default_dir
@@ -69,9 +73,12 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
           verbose: int | None = None, runs_root: Path = Path("runs")) -> RunResult:
     spec = loaded.spec
     seed_everything(spec.seed)
-    base = loaded.path.parent if loaded.path else Path(".")
-    data = prepare(spec.data, spec.seed, base)
+    data = prepare_spec(loaded)
     model, plan = build_model(loaded)
+    try:  # shapes and label ranges only known once the data is read
+        check_fits(data, plan, spec)
+    except DataLoadError as exc:
+        raise placed(exc, loaded) from None
     adapt_normalization(model, plan, data.splits["train"][0])
     compile_model(model, spec.train)
 
@@ -81,7 +88,8 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
         x, y = data.splits["train"]
         val = data.part("validation")
         history = model.fit(
-            to_dataset(x, y, t.batch_size, t.shuffle, spec.seed),
+            to_dataset(x, y, t.batch_size, t.shuffle, spec.seed,
+                       augment=augmenter(spec.data.augment, spec.seed) if spec.data.augment else None),
             validation_data=to_dataset(*val, t.batch_size, False, spec.seed) if val else None,
             epochs=epochs or t.epochs,
             shuffle=False,  # the tf.data pipeline shuffles, seeded
@@ -103,10 +111,7 @@ def write_run(run: RunFolder, loaded, model, history, metrics, data):
     model.save(run.file("model.keras"))
     run.write_text("spec.yaml", resolved_yaml(loaded))
     run.write_json("metrics.json", metrics)
-    run.write_json("preprocess.json", {
-        "steps": [s.to_data() for s in loaded.spec.data.preprocess],
-        "states": data.states, "class_names": data.class_names,
-        "feature_names": data.feature_names})
+    write_preprocessing(run, data, loaded)
     keys = list(history)
     rows = [[i + 1] + [float(history[k][i]) for k in keys] for i in range(len(history[keys[0]]))]
     run.write_csv("history.csv", ["epoch"] + keys, rows)

@@ -1,40 +1,11 @@
-"""Data sources: where the examples come from (`data.source`)."""
+"""`sklearn: NAME`: scikit-learn's bundled data sets (shipped with it, no download)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar, Literal
 
-import numpy as np
-
-from ..spec.base import Catalog, Entry
-from .info import DataInfo
-
-SOURCES = Catalog("data source", "sklearn: digits")
-
-
-@dataclass
-class Loaded:
-    """Arrays from a source; `test` is set when the source has its own test split."""
-
-    x: np.ndarray
-    y: np.ndarray | None
-    test: tuple | None = None
-    feature_names: list | None = None
-    class_names: list | None = None
-
-
-class DataLoadError(Exception):
-    """The data could not be loaded; the message says where and how to fix it."""
-
-
-class Source(Entry):
-    def info(self) -> DataInfo:
-        return DataInfo(None, None)
-
-    def load(self, base_dir: Path) -> Loaded:
-        raise NotImplementedError
-
+from ..info import DataInfo
+from ..tables import TableCodec
+from .base import SOURCES, Loaded, Source
 
 # name -> (loader function in sklearn.datasets, per-example shape, labels, n_classes)
 SKLEARN_SETS = {
@@ -64,9 +35,8 @@ class Sklearn(Source):
         bunch = getattr(sklearn.datasets, fn)()
         y = bunch.target.astype("int64" if labels == "integer" else "float32")
         names = list(getattr(bunch, "target_names", [])) or None
-        return Loaded(bunch.data.astype("float32"), y,
-                      feature_names=list(bunch.feature_names) if hasattr(bunch, "feature_names") else None,
-                      class_names=[str(n) for n in names] if names is not None else None)
-
-
-SourceRef = SOURCES.ref
+        features = [str(f) for f in bunch.feature_names] if hasattr(bunch, "feature_names") else None
+        state = {"table": TableCodec(features).to_json()} if features else {}
+        return Loaded(bunch.data.astype("float32"), y, feature_names=features,
+                      class_names=[str(n) for n in names] if names is not None else None,
+                      state=state)

@@ -1,0 +1,71 @@
+"""Finding and reading data files, with errors that name the file and the field."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from ..spec.base import did_you_mean
+from .errors import DataLoadError
+
+MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value
+
+
+def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path:
+    """A path from a spec, relative to the spec's folder; it must exist."""
+    p = Path(path).expanduser()
+    full = p if p.is_absolute() else Path(base_dir) / p
+    if kind == "folder":
+        if not full.is_dir():
+            what = "is not a folder" if full.exists() else "does not exist"
+            raise DataLoadError(f"the folder {full} {what} (paths are relative to the spec's "
+                                "folder)", where)
+    elif not full.is_file():
+        what = "is a folder, not a file" if full.exists() else "does not exist"
+        raise DataLoadError(f"{full} {what} (paths are relative to the spec's folder)", where)
+    return full
+
+
+def read_csv(path: Path, where: tuple, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
+    """Header + rows of a CSV file; every row must have as many fields as the header."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh, delimiter=delimiter))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataLoadError(f"cannot read {path} as CSV: {exc}", where) from None
+    numbered = [(i + 1, row) for i, row in enumerate(lines) if any(c.strip() for c in row)]
+    if not numbered:
+        raise DataLoadError(f"{path} is empty; a CSV needs a header row and data rows", where)
+    (_, header), body = numbered[0], numbered[1:]
+    header = [h.strip() for h in header]
+    for line, row in body:
+        if len(row) != len(header):
+            raise DataLoadError(f"{path} line {line} has {len(row)} fields but the header has "
+                                f"{len(header)} ({', '.join(header)}); fix that row", where)
+    if not body:
+        raise DataLoadError(f"{path} has a header but no data rows", where)
+    return header, [row for _, row in body], [line for line, _ in body]
+
+
+def column_index(header: list[str], name: str, path: Path, where: tuple) -> int:
+    if name in header:
+        return header.index(name)
+    hint = did_you_mean(name, header)
+    raise DataLoadError(f"no column '{name}' in {path}{hint or ''} (columns: "
+                        f"{', '.join(header)})", where)
+
+
+def is_missing(cell: str) -> bool:
+    return cell.strip().lower() in MISSING
+
+
+def as_number(cell: str):
+    """float(cell), or None when the cell is not a number."""
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def line_list(lines: list[int], limit: int = 8) -> str:
+    shown = ", ".join(str(n) for n in lines[:limit])
+    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")

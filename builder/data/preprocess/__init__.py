@@ -1,0 +1,12 @@
+"""Preprocessing steps (`data.preprocess`), fit on the training split only.
+
+Each step: `fit` learns its statistics from training data (a JSON-able state
+saved with the run, so prediction reuses them), `apply` transforms x and/or y,
+`info` says statically what the step does to shapes and labels.
+"""
+from . import scaling, shape, targets  # noqa: F401  (registration)
+from .base import STEPS, Step, StepError
+
+StepRef = STEPS.ref
+
+__all__ = ["STEPS", "Step", "StepError", "StepRef"]

@@ -1,0 +1,138 @@
+"""Scaling steps: scale, standardize, min_max, clip, fill_missing.
+
+`apply_to` says what gets scaled: the input (default), the target (a regression
+target in large units) or both with the same statistics (a series whose windows
+and next values are the same quantity). Statistics come from the training split.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .base import STEPS, Step, StepError, need_target
+
+ApplyTo = Literal["input", "target", "both"]
+
+
+class Affine(Step):
+    """x -> (x - shift) / factor, with shift and factor from `stats`."""
+
+    apply_to: ApplyTo = Field("input", description="input, target, or both (same statistics)")
+
+    def stats(self, values, axis) -> dict:
+        raise NotImplementedError
+
+    def fit(self, x, y):
+        if self.apply_to == "input":
+            return self.stats(np.asarray(x, "float32"), 0)
+        if self.apply_to == "target":
+            return self.stats(np.asarray(need_target(y, self.kind), "float32"), 0)
+        return self.stats(np.asarray(x, "float32"), None)  # both: one scalar pair
+
+    def forward(self, v, state):
+        shift = np.asarray(state["shift"], "float32")
+        return ((np.asarray(v, "float32") - shift) / np.asarray(state["factor"], "float32"))
+
+    def apply(self, x, y, state, rng=None):
+        if self.apply_to in ("input", "both"):
+            x = self.forward(x, state)
+        if self.apply_to in ("target", "both") and y is not None:
+            y = self.forward(y, state)
+        return x, y
+
+    def invert_target(self, y, state):
+        if self.apply_to == "input":
+            return y
+        return (y * np.asarray(state["factor"]) + np.asarray(state["shift"])).astype("float32")
+
+    def info(self, info):
+        return info.with_(x_dtype="float32") if self.apply_to != "target" else info
+
+
+def _nonzero(v):
+    return np.where(v > 0, v, 1.0)
+
+
+@STEPS.register("scale")
+class Scale(Affine):
+    doc: ClassVar[str] = "divide by a constant (e.g. 255 for pixels, 16 for sklearn digits)"
+    positional: ClassVar[str] = "by"
+    by: float = Field(..., gt=0)
+    offset: float = Field(0.0, description="subtracted first: (x - offset) / by")
+
+    def fit(self, x, y):
+        return {"shift": self.offset, "factor": self.by}
+
+
+@STEPS.register("standardize")
+class Standardize(Affine):
+    doc: ClassVar[str] = "(x - mean) / std per feature, statistics from the training split"
+
+    def stats(self, values, axis):
+        std = np.nanstd(values, axis=axis, dtype="float64")
+        return {"shift": np.nanmean(values, axis=axis, dtype="float64").tolist(), "factor": _nonzero(std).tolist()}
+
+
+@STEPS.register("min_max")
+class MinMax(Affine):
+    doc: ClassVar[str] = "map each feature to [0, 1] (or feature_range) with the training " \
+                         "split's min and max"
+    feature_range: list[float] = Field([0.0, 1.0], min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.feature_range[0] >= self.feature_range[1]:
+            raise ValueError("feature_range is [low, high] with low < high")
+        return self
+
+    def stats(self, values, axis):
+        lo = np.nanmin(values, axis=axis).astype("float64")
+        hi = np.nanmax(values, axis=axis).astype("float64")
+        a, b = self.feature_range
+        # (v - lo) / (hi - lo) * (b - a) + a  ==  (v - shift) / factor
+        factor = _nonzero(hi - lo) / (b - a)
+        return {"shift": (lo - a * factor).tolist(), "factor": np.asarray(factor).tolist()}
+
+
+@STEPS.register("clip")
+class Clip(Step):
+    doc: ClassVar[str] = "limit input values to [min, max]"
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self):
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not be larger than max")
+        return self
+
+    def apply(self, x, y, state, rng=None):
+        return np.clip(x, self.min, self.max), y
+
+
+@STEPS.register("fill_missing")
+class FillMissing(Step):
+    doc: ClassVar[str] = "replace missing inputs (NaN) with the training split's mean or " \
+                         "median per feature, or a constant"
+    positional: ClassVar[str] = "strategy"
+    strategy: Literal["mean", "median", "constant"] = "mean"
+    value: float = Field(0.0, description="the constant, for strategy: constant")
+
+    def fit(self, x, y):
+        x = x.astype("float64")
+        if self.strategy == "constant":
+            fill = np.full(x.shape[1:], self.value)
+        else:
+            fill = (np.nanmean if self.strategy == "mean" else np.nanmedian)(x, axis=0)
+            if np.isnan(fill).any():
+                raise StepError("a feature has no value at all in the training split; "
+                                "use strategy: constant")
+        return {"fill": fill.tolist()}
+
+    def apply(self, x, y, state, rng=None):
+        fill = np.broadcast_to(np.asarray(state["fill"], dtype="float32"), x.shape)
+        return np.where(np.isnan(x), fill, x).astype("float32"), y

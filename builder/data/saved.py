@@ -1,0 +1,75 @@
+"""The preprocessing a run saved (preprocess.json, vocab.json), written and read back.
+
+Writing happens inside the run folder's atomic write; reading rebuilds the steps
+from the closed catalog (no code from files), so `kspec evaluate/predict` apply
+exactly the statistics the model was trained with.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DataLoadError
+from .pipeline import invert_target, transform_inputs
+from .preprocess import STEPS
+from .sources import SOURCES
+
+
+def write_preprocessing(run, prepared, loaded):
+    base = loaded.path.parent if loaded.path else Path(".")
+    run.write_json("preprocess.json", prepared.saved(loaded.spec.data, base))
+    vocab = prepared.source_state.get("vocab")
+    if vocab is not None:  # a language model's vocabulary, beside the model
+        run.write_json("vocab.json", {"level": prepared.source_state.get("level"),
+                                      "tokens": vocab})
+
+
+@dataclass
+class SavedPreprocessing:
+    source: object  # the Source entry
+    steps: list
+    states: list
+    raw: dict  # the whole preprocess.json
+
+    @classmethod
+    def read(cls, run_dir: Path) -> "SavedPreprocessing":
+        file = Path(run_dir) / "preprocess.json"
+        try:
+            raw = json.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataLoadError(f"{run_dir} has no preprocess.json; is it a kspec run folder "
+                                "(made by kspec train)?") from None
+        except (OSError, ValueError) as exc:
+            raise DataLoadError(f"cannot read {file}: {exc}") from None
+        if raw.get("format") != 1 or "source" not in raw:
+            raise DataLoadError(f"{file} was written by an older kspec; train the spec again")
+        try:
+            source = SOURCES.parse(raw["source"])
+            steps = [STEPS.parse(s) for s in raw["steps"]]
+        except Exception as exc:  # a hand-edited or foreign file
+            raise DataLoadError(f"{file} names an unknown source or step: {exc}") from None
+        return cls(source, steps, raw["states"], raw)
+
+    @property
+    def class_names(self):
+        return self.raw.get("class_names")
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.raw.get("data_dir") or ".")
+
+    def inputs(self, x):
+        return transform_inputs(self.steps, self.states, x)
+
+    def outputs(self, y):
+        return invert_target(self.steps, self.states, y)
+
+    def read_input(self, path: Path):
+        """A file or folder given to predict -> (raw inputs, a label per example)."""
+        if not path.exists():
+            raise DataLoadError(f"{path} does not exist")
+        return self.source.read_input(path, {**self.raw.get("source_state", {}),
+                                             "raw_shape": self.raw.get("raw_shape"),
+                                             "raw_dtype": self.raw.get("raw_dtype"),
+                                             "feature_names": self.raw.get("feature_names")})

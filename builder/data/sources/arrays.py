@@ -1,0 +1,109 @@
+"""`npz: {path, x, y}` and `npy: {x, y}`: NumPy array files (loaded without pickles)."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..info import DataInfo
+from .base import SOURCES, Loaded, Source
+
+
+def load_array(file: Path, fail) -> np.ndarray | dict:
+    try:
+        data = np.load(file, allow_pickle=False)  # no pickles: no code runs from data
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                return {k: data[k] for k in data.files}
+        return data
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        fail(f"cannot read {file} as a NumPy file: {' '.join(str(exc).split())}")
+
+
+def labels_array(y: np.ndarray | None, kind: str):
+    """Class labels as int64 ids (a column vector flattened); numbers as float32."""
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if kind == "integer" or (kind == "auto" and y.dtype.kind in "iub" and y.ndim == 1):
+        return y.astype("int64")
+    return y.astype("float32") if y.dtype.kind == "f" or kind == "continuous" else y
+
+
+class ArrayFiles(Source):
+    labels: Literal["auto", "integer", "continuous", "one_hot"] = Field(
+        "auto", description="what y holds; auto: whole numbers are class ids")
+
+    def info(self):
+        return DataInfo(None, None if self.labels == "auto" else self.labels)
+
+    def pack(self, x, y, test=None):
+        if y is not None and len(y) != len(x):
+            self.fail(f"x has {len(x)} examples but y has {len(y)}; they must match")
+        y = labels_array(y, self.labels)
+        if test is not None:
+            test = (test[0], labels_array(test[1], self.labels))
+        names = None
+        if y is not None and y.dtype.kind == "i":
+            top = int(max(y.max(), test[1].max() if test is not None and test[1] is not None else 0))
+            names = [str(i) for i in range(top + 1)]
+        return Loaded(x, y, test=test, class_names=names)
+
+
+@SOURCES.register("npz")
+class Npz(ArrayFiles):
+    doc: ClassVar[str] = ("a NumPy .npz archive; keys x and y (or x_train, y_train, and "
+                          "x_test, y_test as the test split, like Keras' mnist.npz)")
+    positional: ClassVar[str] = "path"
+    path: str
+    x: str | None = Field(None, description="key of the inputs (default: x or x_train)")
+    y: str | None = Field(None, description="key of the targets (default: y or y_train)")
+    x_test: str | None = Field(None, description="key of test inputs (default: x_test if present)")
+    y_test: str | None = Field(None, description="key of test targets (default: y_test)")
+
+    def load(self, base_dir):
+        file = self.file(base_dir, self.path)
+        data = load_array(file, lambda m: self.fail(m, "path"))
+        if not isinstance(data, dict):
+            self.fail(f"{file} holds a single array; use `npy: {{x: {self.path}}}` for .npy files",
+                      "path")
+
+        def key(field, *defaults, required=False):
+            name = getattr(self, field)
+            if name is not None:
+                if name not in data:
+                    self.fail(f"{file} has no array '{name}' (it has {', '.join(data)})", field)
+                return name
+            found = next((d for d in defaults if d in data), None)
+            if found is None and required:
+                self.fail(f"{file} has no array named {' or '.join(defaults)} (it has "
+                          f"{', '.join(data)}); name the inputs with `x: KEY`", "path")
+            return found
+
+        kx, ky = key("x", "x", "x_train", required=True), key("y", "y", "y_train")
+        kxt, kyt = key("x_test", "x_test"), key("y_test", "y_test")
+        test = (data[kxt], data[kyt] if kyt else None) if kxt else None
+        return self.pack(data[kx], data[ky] if ky else None, test)
+
+
+@SOURCES.register("npy")
+class Npy(ArrayFiles):
+    doc: ClassVar[str] = "NumPy .npy files: x (inputs) and optionally y (targets)"
+    positional: ClassVar[str] = "x"
+    x: str = Field(..., description=".npy file of inputs, relative to the spec's folder")
+    y: str | None = Field(None, description=".npy file of targets")
+
+    def load(self, base_dir):
+        x = load_array(self.file(base_dir, self.x, "x"), lambda m: self.fail(m, "x"))
+        y = None
+        if self.y is not None:
+            y = load_array(self.file(base_dir, self.y, "y"), lambda m: self.fail(m, "y"))
+        for name, arr in (("x", x), ("y", y)):
+            if isinstance(arr, dict):
+                self.fail(f"{getattr(self, name)} is an .npz archive; use the npz source", name)
+        return self.pack(x, y)

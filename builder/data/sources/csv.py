@@ -1,0 +1,120 @@
+"""`csv: {path, target, features?, categorical?}`: a table with a header row."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from ..files import as_number, column_index, is_missing, line_list, read_csv
+from ..info import DataInfo
+from ..tables import TableCodec, categories_of
+from .base import SOURCES, Loaded, Source
+
+
+@SOURCES.register("csv")
+class Csv(Source):
+    doc: ClassVar[str] = ("a CSV file with a header row: one column is the target, the "
+                          "others (or `features`) the inputs")
+    positional: ClassVar[str] = "path"
+    path: str = Field(..., description="CSV file, relative to the spec's folder")
+    target: str | None = Field(None, description="the column to predict (none: inputs only)")
+    features: list[str] | None = Field(None, description="input columns (default: all but target)")
+    categorical: list[str] = Field(default_factory=list,
+                                   description="text columns to encode as categories")
+    encoding: Literal["one_hot", "integer"] = Field(
+        "one_hot", description="categorical inputs as one-hot columns or as category numbers")
+    target_type: Literal["auto", "class", "number"] = Field(
+        "auto", description="class: labels are classes; number: regression; auto: text or "
+                            "whole numbers are classes, other numbers a regression target")
+    missing: Literal["error", "drop", "keep"] = Field(
+        "error", description="empty/NA cells: error (list them), drop the rows, or keep as NaN")
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    test_path: str | None = Field(None, description="a second CSV used as the test split")
+
+    @field_validator("features")
+    @classmethod
+    def _some(cls, v):
+        if v is not None and not v:
+            raise ValueError("list at least one input column, or leave features out")
+        return v
+
+    def info(self):
+        labels = {"class": "integer", "number": "continuous"}.get(self.target_type)
+        width = None
+        if self.features is not None and (self.encoding == "integer" or not self.categorical):
+            width = len(self.features)
+        return DataInfo((width,) if width else None, labels if self.target else None)
+
+    def load(self, base_dir):
+        file = self.file(base_dir, self.path)
+        header, rows, lines = read_csv(file, self.where("path"), self.delimiter)
+        if self.target is not None:
+            column_index(header, self.target, file, self.where("target"))
+        features = self.features or [h for h in header if h != self.target]
+        for i, col in enumerate(features):
+            column_index(header, col, file, self.where("features", i))
+        for i, col in enumerate(self.categorical):
+            column_index(header, col, file, self.where("categorical", i))
+            if col not in features and col != self.target:
+                self.fail(f"'{col}' is not one of the input columns ({', '.join(features)})",
+                          "categorical", i)
+        if self.target in features:
+            self.fail(f"the target '{self.target}' is also listed as an input; remove it "
+                      "from features", "features")
+        tables = [(file, header, rows, lines)]
+        if self.test_path:
+            tfile = self.file(base_dir, self.test_path, "test_path")
+            tables.append((tfile, *read_csv(tfile, self.where("test_path"), self.delimiter)))
+        all_rows = [r for t in tables for r in t[2]]
+        cats = {c: categories_of(header, all_rows, c, file, self.where("categorical"))
+                for c in self.categorical if c != self.target}
+        codec = TableCodec(features, cats, self.encoding)
+        classes = self._classes(header, all_rows) if self.target else None
+        parts = [self._encode(codec, classes, *t) for t in tables]
+        (x, y), test = parts[0], (parts[1] if len(parts) > 1 else None)
+        state = {"table": codec.to_json(), "target": self.target}
+        return Loaded(x, y, test=test, feature_names=codec.feature_names(),
+                      class_names=classes, state=state)
+
+    def _classes(self, header, rows) -> list[str] | None:
+        """Class names when the target is a class label, None for a regression number.
+
+        Whole numbers 0..k stay the class ids they are; text labels are numbered in
+        sorted order (the names are saved so predictions print them back)."""
+        if self.target_type == "number":
+            return None
+        j = header.index(self.target)
+        cells = {r[j].strip() for r in rows if not is_missing(r[j])}
+        numbers = [as_number(c) for c in cells]
+        if cells and all(v is not None for v in numbers):
+            if all(v.is_integer() and v >= 0 for v in numbers):
+                return [str(i) for i in range(int(max(numbers)) + 1)]
+            if self.target_type == "auto":
+                return None
+        return sorted(cells)
+
+    def _encode(self, codec, classes, file, header, rows, lines):
+        where = self.where("path")
+        x, keep = codec.encode(header, rows, lines, file, where, self.missing)
+        if self.target is None:
+            return x[keep], None
+        j = header.index(self.target)
+        cells = [r[j].strip() for r in rows]
+        gaps = [lines[i] for i, c in enumerate(cells) if is_missing(c)]
+        if gaps and self.missing == "error":
+            self.fail(f"{file} has no target value ('{self.target}') at line "
+                      f"{line_list(gaps)}; fill them in or set missing: drop", "target")
+        keep &= np.array([not is_missing(c) for c in cells])
+        if classes is None:
+            bad = [lines[i] for i, c in enumerate(cells) if not is_missing(c) and as_number(c) is None]
+            if bad:
+                self.fail(f"{file} line {line_list(bad)}: the target '{self.target}' is not a "
+                          "number; set target_type: class for class labels", "target")
+            y = np.array([np.nan if is_missing(c) else as_number(c) for c in cells], "float32")
+        else:
+            index = {c: i for i, c in enumerate(classes)}
+            numeric = all(c.isdigit() for c in classes)
+            y = np.array([-1 if is_missing(c) else
+                          (int(as_number(c)) if numeric else index[c]) for c in cells], "int64")
+        return x[keep], y[keep]

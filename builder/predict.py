@@ -1,0 +1,188 @@
+"""Using a trained run on new data: `kspec evaluate` and `kspec predict`.
+
+Both read the run folder (model.keras in Keras' safe mode, spec.yaml,
+preprocess.json) and apply the preprocessing saved with the run (the training
+split's statistics, a CSV's columns and categories, a text's vocabulary), so
+new raw data is transformed exactly like the training data was.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .data.errors import DataLoadError
+from .data.saved import SavedPreprocessing
+
+
+@dataclass
+class Run:
+    path: Path
+    model: object
+    spec: object  # the validated Spec the run was trained from
+    saved: SavedPreprocessing
+
+    @property
+    def loss(self):
+        return getattr(self.spec.train, "loss", None)
+
+
+def open_run(run_dir) -> Run:
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise DataLoadError(f"{path} is not a run folder (kspec train writes them under runs/)")
+    for name in ("model.keras", "spec.yaml", "preprocess.json"):
+        if not (path / name).is_file():
+            raise DataLoadError(f"{path} has no {name}; is it a finished kspec run folder?")
+    saved = SavedPreprocessing.read(path)
+    from .spec.load import load_spec
+    spec = load_spec(str(path / "spec.yaml"), check=False).spec
+    from .keras_env import keras
+    model = keras().models.load_model(path / "model.keras", safe_mode=True)
+    return Run(path, model, spec, saved)
+
+
+def check_input_shape(run: Run, x, where: str):
+    want = tuple(run.model.input_shape[1:])
+    have = tuple(x.shape[1:])
+    if len(want) != len(have) or any(w is not None and w != h for w, h in zip(want, have)):
+        raise DataLoadError(f"{where} gives examples of shape {list(have)} after the run's "
+                            f"preprocessing, but the model expects {list(want)}")
+
+
+# ---- evaluate ---------------------------------------------------------------
+
+def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dict:
+    """Metrics per split of the run's own data, or on all of `data` (a spec or a file)."""
+    run = open_run(run_dir)
+    if data is None:
+        parts = own_splits(run)
+    else:
+        parts = {"data": labelled_data(run, Path(data))}
+    out = {}
+    for part, (x, y) in parts.items():
+        if y is None:
+            raise DataLoadError(f"the {part} data has no targets, so there is nothing to compare "
+                                "the predictions with; use kspec predict")
+        check_input_shape(run, x, data or "the run's data")
+        out[part] = {k: float(v) for k, v in run.model.evaluate(
+            x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
+        out[part]["examples"] = int(len(x))
+    return out
+
+
+def own_splits(run: Run) -> dict:
+    """The run's own splits, re-made with its seed and its saved (not refitted) statistics."""
+    from .data.pipeline import prepare
+    spec = run.spec
+    prepared = prepare(spec.data, spec.seed, run.saved.data_dir, states=run.saved.states)
+    return prepared.splits
+
+
+def labelled_data(run: Run, path: Path):
+    """All examples of another spec's data source, or of a labelled file, preprocessed as
+    the run's training data was (its saved statistics)."""
+    from .data.pipeline import apply_saved
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from .spec.load import load_spec
+        other = load_spec(str(path), check=False)
+        loaded = other.spec.data.source.load(path.parent)
+        x, y = loaded.x, loaded.y
+        if loaded.test is not None:
+            x = np.concatenate([x, loaded.test[0]])
+            y = None if y is None else np.concatenate([y, loaded.test[1]])
+    else:
+        from .data.inputs import read_labelled_input
+        x, y = read_labelled_input(path, run.saved)
+    return apply_saved(run.saved.steps, run.saved.states, x, y, run.spec.seed)
+
+
+# ---- predict ----------------------------------------------------------------
+
+@dataclass
+class Predictions:
+    header: list[str]
+    rows: list[list]
+    outputs: np.ndarray  # in the target's units (target scaling undone)
+    text: str | None = None  # a language model's continuation
+
+
+def predict_run(run_dir, input_path, length: int = 200, temperature: float = 1.0,
+                seed: int = 0) -> Predictions:
+    run = open_run(run_dir)
+    path = Path(input_path)
+    x_raw, names = run.saved.read_input(path)
+    x = run.saved.inputs(x_raw)
+    check_input_shape(run, x, str(path))
+    if "vocab" in run.saved.raw.get("source_state", {}):
+        return generate(run, x_raw, length, temperature, seed)
+    outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
+    return tabulate(run, names, outputs)
+
+
+def tabulate(run: Run, names, outputs) -> Predictions:
+    classes = run.saved.class_names
+    task = getattr(run.loss, "task", None)
+    flat = outputs.reshape(len(outputs), -1)
+    if task == "binary" and flat.shape[1] == 1:
+        names2 = classes if classes and len(classes) == 2 else ["0", "1"]
+        p = flat[:, 0]
+        rows = [[n, names2[int(q > 0.5)], float(q)] for n, q in zip(names, p)]
+        return Predictions(["example", "prediction", f"p({names2[1]})"], rows, outputs)
+    if task in ("multiclass", "sparse_multiclass"):
+        labels = classes if classes and len(classes) == flat.shape[1] else \
+            [str(i) for i in range(flat.shape[1])]
+        rows = [[n, labels[int(np.argmax(q))]] + [float(v) for v in q] for n, q in zip(names, flat)]
+        return Predictions(["example", "prediction"] + [f"p({c})" for c in labels], rows, outputs)
+    cols = ["prediction"] if flat.shape[1] == 1 else [f"prediction_{i + 1}" for i in range(flat.shape[1])]
+    rows = [[n] + [float(v) for v in q] for n, q in zip(names, flat)]
+    return Predictions(["example"] + cols, rows, outputs)
+
+
+def generate(run: Run, prompt_ids, length: int, temperature: float, seed: int) -> Predictions:
+    """A language model continues the prompt's last window, one sampled token at a time."""
+    from .data.text import decode
+    state = run.saved.raw["source_state"]
+    vocab, level = state["vocab"], state["level"]
+    rng = np.random.default_rng(seed)
+    window = list(prompt_ids[0])
+    new = []
+    for _ in range(length):
+        x = run.saved.inputs(np.asarray([window[-len(prompt_ids[0]):]], dtype=prompt_ids.dtype))
+        p = np.asarray(run.model(x, training=False))[0].astype("float64")
+        if temperature <= 0:
+            token = int(np.argmax(p))
+        else:
+            logp = np.log(np.clip(p, 1e-12, None)) / temperature
+            q = np.exp(logp - logp.max())
+            token = int(rng.choice(len(q), p=q / q.sum()))
+        new.append(token)
+        window.append(token)
+    text = decode(new, vocab, level)
+    return Predictions(["generated"], [[text]], np.asarray(new), text=text)
+
+
+def write_predictions(pred: Predictions, out: Path | None) -> str | None:
+    """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text."""
+    if out is not None and out.suffix.lower() == ".npy":
+        tmp = out.with_name(f".{out.name}.tmp.npy")
+        np.save(tmp, pred.outputs)
+        os.replace(tmp, out)
+        return None
+    if pred.text is not None and out is None:
+        return pred.text
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(pred.header)
+    writer.writerows([[f"{v:.6g}" if isinstance(v, float) else v for v in r] for r in pred.rows])
+    if out is None:
+        return buf.getvalue()
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(pred.text if pred.text is not None and out.suffix != ".csv" else buf.getvalue(),
+                   encoding="utf-8")
+    os.replace(tmp, out)
+    return None
