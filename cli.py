@@ -132,9 +132,17 @@ def show(name):
 def catalog(kind):
     """Names kspec knows: layers, activations, losses, optimizers, metrics, ..."""
     from builder.catalogs import ALL
+    from builder.tasks import TASKS
     if kind is None:
         for what, cat in ALL.items():
             click.echo(f"{what:<12} {len(cat.entries)} names: kspec catalog {what}")
+        click.echo(f"{'tasks':<12} {len(TASKS.names())} names: kspec catalog tasks")
+        return
+    if kind in ("task", "tasks"):
+        for name in TASKS.names():
+            task = TASKS[name]
+            roles = f"  [models: {', '.join(task.roles)}]" if task.roles else ""
+            click.echo(f"{name:<28} {task.doc}{roles}")
         return
     cat = ALL.get(kind.rstrip("s") + "s") or ALL.get(kind)
     if cat is None:
@@ -144,6 +152,112 @@ def catalog(kind):
         params = [f for f in cls.model_fields if f not in ("name", "inputs", "trainable", "weights")]
         doc = " ".join((cls.doc or "").split())
         click.echo(f"{name:<28} {doc}" + (f"  [{', '.join(params)}]" if params else ""))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--plot", "plot_file", type=click.Path(path_type=Path), default=None,
+              help="save a picture: an image grid, the series and its split, or histograms")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@user_errors
+def data(spec, plot_file, overrides):
+    """What SPEC's data looks like after preprocessing: splits, shapes, classes, examples."""
+    from builder.spec.load import load_spec
+    loaded = load_spec(spec, overrides)
+    _warn(loaded.warnings)
+    from builder.data.pipeline import prepare_spec
+    from builder.data.report import describe, plot
+    prepared = prepare_spec(loaded)
+    click.echo(describe(prepared, loaded.spec.data, loaded.spec.seed))
+    if plot_file is not None:
+        plot(prepared, loaded.spec.data, plot_file, loaded.spec.name)
+        click.echo(f"saved plot: {plot_file}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--data", "data_file", default=None, metavar="SPEC_OR_FILE",
+              help="evaluate on this instead: a spec's data source, a .csv with the target "
+                   "column, an .npz with x and y, or an image folder")
+@user_errors
+def evaluate(run_dir, data_file):
+    """Metrics of the trained model in RUN_DIR, with the run's saved preprocessing."""
+    from builder.predict import evaluate_run
+    for part, values in evaluate_run(run_dir, data_file).items():
+        click.echo(f"{part:>10}: " + ", ".join(
+            f"{k} {v:.4f}" if k != "examples" else f"{k} {v}" for k, v in values.items()))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path),
+              help="raw inputs: a .csv with a header row, .npy/.npz, an image or a folder of "
+                   "images, or a text prompt for a language model")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="write here (.csv, or .npy for the raw outputs); default: print")
+@click.option("--length", type=click.IntRange(min=1), default=200,
+              help="language models: tokens to generate")
+@click.option("--temperature", type=click.FloatRange(min=0), default=1.0,
+              help="language models: 0 picks the likeliest token, higher is more varied")
+@click.option("--seed", type=int, default=0, help="language models: sampling seed")
+@user_errors
+def predict(run_dir, input_path, out, length, temperature, seed):
+    """Predictions of the model in RUN_DIR for new raw inputs (the run's preprocessing applies)."""
+    from builder.predict import predict_run, write_predictions
+    text = write_predictions(predict_run(run_dir, input_path, length, temperature, seed), out)
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        click.echo(f"saved predictions: {out}", err=True)
+
+
+@main.command()
+@click.argument("rubric", type=click.Path(path_type=Path))
+@click.argument("submissions", required=False, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="folder for every result (required unless --gradescope)")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="submissions graded at once")
+@click.option("--force", is_flag=True, help="regrade submissions that are already graded")
+@click.option("--gradescope", is_flag=True,
+              help="grade one submission for Gradescope's harness (default: /autograder/submission)")
+@click.option("--results", type=click.Path(path_type=Path), default=None,
+              help="with --gradescope: where results.json goes "
+                   "(default /autograder/results/results.json)")
+@user_errors
+def grade(rubric, submissions, out, jobs, force, gradescope, results):
+    """Grade the specs in SUBMISSIONS against RUBRIC; each in its own limited process.
+
+    Writes OUT/<student>/results.json (Gradescope), feedback.md, details.json, and
+    OUT/grades.csv, similarity.csv, summary.md. Resumable: unchanged submissions
+    already graded are kept."""
+    from builder.grade import console
+    console.grade(rubric, submissions, out, jobs, force, gradescope, results)
+
+
+@main.group()
+def rubric():
+    """Grading rubrics: check one, calibrate its floors and targets."""
+
+
+@rubric.command(name="check")
+@click.argument("rubric_file", metavar="RUBRIC", type=click.Path(path_type=Path))
+@user_errors
+def rubric_check(rubric_file):
+    """Validate RUBRIC and list its checks (instant; nothing is trained)."""
+    from builder.grade import console
+    console.check(rubric_file)
+
+
+@rubric.command()
+@click.argument("rubric_file", metavar="RUBRIC", type=click.Path(path_type=Path))
+@click.argument("solution", type=click.Path(path_type=Path))
+@click.option("--runs", type=click.IntRange(min=1), default=3, help="how many trainings")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="trainings at once")
+@user_errors
+def calibrate(rubric_file, solution, runs, jobs):
+    """Train SOLUTION K times as the grader would; show each metric's spread."""
+    from builder.grade import console
+    console.calibrate(rubric_file, solution, runs, jobs)
 
 
 if __name__ == "__main__":
