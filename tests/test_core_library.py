@@ -60,3 +60,12 @@ def test_linear_neuron_beats_the_mean(cli, tmp_path):
     baseline = float(((data.splits["test"][1] - data.splits["train"][1].mean()) ** 2).mean())
     test_mse = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["loss"]
     assert test_mse < 0.75 * baseline
+
+
+@pytest.mark.parametrize("name", ["hand_forward_pass", "fixed_kernel_conv"])
+def test_hand_set_lecture_networks_match_the_hand_computation(cli, tmp_path, name):
+    # the spec's target is the value worked out by hand, so the loss must be ~0
+    result = cli("train", name, "--out", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["train"]["loss"] < 1e-9

@@ -25,7 +25,16 @@ def last_activation(layer: Layer) -> str | None:
     return act.kind if isinstance(act, Activation) else str(act)
 
 
+def learns_something(plan: Plan) -> bool:
+    """False for a network whose weighted layers are all frozen (hand-set weights,
+    lectures L07 and L16): its loss only measures, so the pairing rules don't apply."""
+    return any(n.layer.trainable for n in plan.nodes
+               if type(n.layer).weight_shapes is not Layer.weight_shapes)
+
+
 def lint(spec, plan: Plan, info, report: Report):
+    if not learns_something(plan):
+        return
     outputs = plan.output_nodes()
     if len(outputs) != 1 or outputs[0].shape is None:
         return
@@ -51,9 +60,11 @@ def lint(spec, plan: Plan, info, report: Report):
         if labels == "integer":
             warn(f"{loss.kind} is a regression loss but the labels are class ids; for "
                  "classification use sparse_categorical_crossentropy (or binary_crossentropy)")
-        if labels == "continuous" and width != 1:
-            err(f"the target is one number per example but {where} has {width} units; "
-                "use units: 1 (a regression output)")
+        y_width = info.y_shape[-1] if info.y_shape else 1
+        if labels == "continuous" and width != y_width:
+            what = "one number" if y_width == 1 else f"{y_width} numbers"
+            err(f"the target is {what} per example but {where} has {width} units; "
+                f"use units: {y_width}")
         for i, m in enumerate(spec.train.metrics):
             if "accuracy" in m.kind:
                 report.warn(("train", "metrics", i), "accuracy means nothing for a regression "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +12,9 @@ import yaml
 
 from .. import __version__
 from ..build.model import build_model
-from ..data.augment import augmenter
 from ..data.checks import check_fits
 from ..data.errors import DataLoadError
-from ..data.pipeline import placed, prepare_spec, to_dataset
+from ..data.pipeline import fit_datasets, placed, prepare_spec
 from ..data.saved import write_preprocessing
 from ..keras_env import keras, tf
 from .plots import learning_curves
@@ -69,6 +69,17 @@ def evaluate(model, splits: dict, batch_size: int) -> dict:
     return out
 
 
+def _fit(model, train_ds, val_ds, epochs, t, run, verbose):
+    return model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
+        callbacks=[cb.build(run.path) for cb in t.callbacks],
+        verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
+    ).history
+
+
 def train(loaded, out: Path | None = None, epochs: int | None = None,
           verbose: int | None = None, runs_root: Path = Path("runs")) -> RunResult:
     spec = loaded.spec
@@ -85,17 +96,12 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     run = RunFolder(out or default_dir(spec.name, runs_root))
     try:
         t = spec.train
-        x, y = data.splits["train"]
-        val = data.part("validation")
-        history = model.fit(
-            to_dataset(x, y, t.batch_size, t.shuffle, spec.seed,
-                       augment=augmenter(spec.data.augment, spec.seed) if spec.data.augment else None),
-            validation_data=to_dataset(*val, t.batch_size, False, spec.seed) if val else None,
-            epochs=epochs or t.epochs,
-            shuffle=False,  # the tf.data pipeline shuffles, seeded
-            callbacks=[cb.build(run.path) for cb in t.callbacks],
-            verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
-        ).history
+        train_ds, val_ds = fit_datasets(data, spec.data, t.batch_size, t.shuffle, spec.seed)
+        with warnings.catch_warnings():
+            # a frozen, hand-set network (lectures L07, L16) is "trained" only to be
+            # evaluated; Keras' no-trainable-weights warning would only confuse
+            warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
+            history = _fit(model, train_ds, val_ds, epochs or t.epochs, t, run, verbose)
         metrics = evaluate(model, data.splits, t.batch_size)
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})
