@@ -14,6 +14,10 @@ def test_every_builder_package_is_listed_in_pyproject():
     on_disk = {".".join(p.parent.relative_to(ROOT).parts)
                for p in (ROOT / "builder").rglob("__init__.py")}
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages"
+    # and nothing listed is missing (a clean clone would fail to install)
+    mapped = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["package-dir"])
+    assert listed - on_disk - mapped == set(), "these are listed but not in the tree"
 
 
 def test_installed_wheel_finds_bundled_specs(tmp_path):
