@@ -1,0 +1,153 @@
+"""Rubrics are validated like specs: every problem at once, as FILE:LINE:COL, with
+a suggestion; paths into specs, layer names and catalog names are checked when the
+rubric is loaded, not discovered as a zero for every student."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.grade.rubric import Bounds, load_rubric
+from builder.spec.problems import SpecError
+from cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits" / "rubric.yaml"
+
+HEAD = """
+assignment: hw1
+data:
+  source: {sklearn: digits}
+  split: {test: 0.25}
+checks:
+"""
+
+
+def rubric_file(tmp_path, checks: str, head: str = HEAD) -> Path:
+    path = tmp_path / "rubric.yaml"
+    path.write_text(textwrap.dedent(head).lstrip() + textwrap.dedent(checks), encoding="utf-8")
+    return path
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        load_rubric(path)
+    return [p.render() for p in info.value.problems]
+
+
+def test_example_rubric_loads():
+    lr = load_rubric(EXAMPLE)
+    r = lr.rubric
+    assert r.assignment == "digits-cnn"
+    assert [c.kind for c in r.checks].count("train") == 1
+    assert r.max_score == sum(c.points for c in r.checks) == 12.5
+    assert {c.visibility for c in r.checks} == {"visible", "hidden", "after_due_date",
+                                                "after_published"}
+    assert lr.starter_path.is_file()
+
+
+def test_unknown_key_points_at_its_line_with_a_suggestion(tmp_path):
+    path = rubric_file(tmp_path, """
+      - name: ok
+        poinst: 1
+        lint: {}
+    """)
+    found = problems(path)
+    assert any(f"{path}:8:3: checks[0].poinst: unknown key 'poinst'; did you mean 'points'?" in p
+               for p in found), found
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = rubric_file(tmp_path, """
+      - name: optimizer
+        points: 1
+        spec:
+          between: {train.optimiser.learning_rate: [1.0e-4, 0.1]}
+          allowed: {train.loss: [scce, crossentropy]}
+      - name: layers
+        points: 1
+        graph:
+          count: {pooling2d: {min: 1}}
+          pattern: [conv2d, ..., dense]
+          final_activation: softmaks
+    """)
+    found = "\n".join(problems(path))
+    assert f"{path}:10:15: checks[0].spec.between.train.optimiser.learning_rate: " \
+           "train.optimiser.learning_rate: no spec field 'optimiser' here; did you mean " \
+           "'optimizer'?" in found
+    assert "unknown loss 'crossentropy'" in found
+    assert "unknown layer or group 'pooling2d'" in found and "did you mean" in found
+    assert "unknown activation 'softmaks'; did you mean 'softmax'?" in found
+
+
+def test_catalog_aliases_become_canonical_names(tmp_path):
+    path = rubric_file(tmp_path, """
+      - name: loss
+        points: 1
+        spec: {allowed: {train.loss: [scce]}, equals: {train.optimizer: adam}}
+    """)
+    check = load_rubric(path).rubric.checks[0]
+    assert check.spec.allowed["train.loss"] == ["sparse_categorical_crossentropy"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("lint: {}\ngraph: {params: {max: 10}}", "exactly one kind"),
+    ("train: {floor: 0.9, target: 0.8}", "the target must be above the floor"),
+    ("train: {metric: mae, floor: 1, target: 3}", "the target must be below the floor"),
+    ("graph: {params: {min: 5, max: 1}}", "min 5 is above max 1"),
+    ("graph: {params: [1, 2, 3]}", "write a range as [min, max]"),
+    ("visibility: secret\nlint: {}", "visible"),
+])
+def test_check_shapes(tmp_path, body, message):
+    text = "\n- name: c\n  points: 1\n" + "".join(f"  {line}\n" for line in body.split("\n"))
+    path = rubric_file(tmp_path, text)
+    assert any(message in p for p in problems(path)), problems(path)
+
+
+def test_names_epochs_starter_and_test_split(tmp_path):
+    head = HEAD.replace("split: {test: 0.25}", "split: {test: 0}").replace(
+        "checks:", "starter: missing.yaml\nlimits: {max_epochs: 5}\nchecks:")
+    path = rubric_file(tmp_path, """
+      - name: same
+        points: 1
+        lint: {}
+      - name: same
+        points: 1
+        train: {floor: 0.5, target: 0.9, epochs: 9}
+    """, head=head)
+    found = "\n".join(problems(path))
+    assert "two checks are named 'same'" in found
+    path = rubric_file(tmp_path, """
+      - name: acc
+        points: 1
+        train: {floor: 0.5, target: 0.9, epochs: 9}
+    """, head=head)
+    found = "\n".join(problems(path))
+    assert "9 epochs is above limits.max_epochs (5)" in found
+    assert "no starter file" in found
+    assert "scores on the hidden test split" in found
+
+
+def test_bounds_short_forms():
+    assert str(Bounds.model_validate(3)) == "exactly 3"
+    assert str(Bounds.model_validate([1e-4, 0.1])) == "between 0.0001 and 0.1"
+    assert str(Bounds.model_validate({"max": 40000})) == "at most 40,000"
+    assert Bounds.model_validate({"min": 2}).holds(2) and not Bounds.model_validate(
+        {"min": 2}).holds(1)
+
+
+def test_cli_rubric_check(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(main, ["rubric", "check", str(EXAMPLE)])
+    assert ok.exit_code == 0, ok.output
+    assert "ok (8 checks, 12.5 points)" in ok.output and "after_due_date" in ok.output
+    bad = rubric_file(tmp_path, """
+      - name: x
+        points: -1
+        lint: {}
+    """)
+    result = runner.invoke(main, ["rubric", "check", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:8:3: checks[0].points:" in result.output
+    assert "Traceback" not in result.output
