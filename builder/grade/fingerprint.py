@@ -1,0 +1,100 @@
+"""Canonical forms of a validated spec: a hash for "these two train the same", and a
+name-free structure for the similarity report.
+
+TODO(issue 7): builder/share/ is getting the project's canonical spec fingerprint;
+switch `fingerprint` to it when it lands (this one hashes the validated spec's
+JSON dump with sorted keys, so comments, key order and written-out defaults of
+catalog entries do not change it).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+def canonical_json(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def fingerprint(data) -> str:
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]
+
+
+def spec_fingerprint(spec) -> str:
+    """Hash of a validated Spec as a whole (name and description included)."""
+    return fingerprint(spec.model_dump(mode="json"))
+
+
+def training_key(spec, seed: int, epochs: int) -> str:
+    """Two submissions with the same key train to the same result: the key leaves
+    out what does not change training (spec name, description, layer names) and
+    puts in what the grader imposes (the teacher's seed, the capped epoch count)."""
+    data = spec.model_dump(mode="json")
+    data.pop("name", None)
+    data.pop("description", None)
+    data["seed"] = seed
+    data["train"]["epochs"] = epochs
+    tokens, names = _layers_without_names(spec)
+    data["model"]["layers"] = tokens
+    if data["model"].get("outputs"):
+        data["model"]["outputs"] = [names.get(o, o) for o in data["model"]["outputs"]]
+    return fingerprint(data)
+
+
+# ---- structure, for the similarity report --------------------------------------
+
+def layer_tokens(spec) -> list[str]:
+    """The layer sequence with layer names replaced by their position, so that
+    renaming every layer does not hide a copy. Blocks are opened in place."""
+    return _layers_without_names(spec)[0]
+
+
+def _layers_without_names(spec) -> tuple[list[str], dict]:
+    names: dict[str, str] = {}
+    tokens: list[str] = []
+
+    def walk(layers):
+        for entry in layers:
+            data = entry.to_data()
+            kind, params = (data, {}) if isinstance(data, str) else next(iter(data.items()))
+            params = dict(params)
+            if params.get("name"):
+                names[params.pop("name")] = f"#{len(tokens)}"
+            if "inputs" in params:
+                refs = params["inputs"]
+                refs = refs if isinstance(refs, list) else [refs]
+                params["inputs"] = [names.get(r, r) for r in refs]
+            inner = params.pop("layers", None)
+            tokens.append(canonical_json({kind: params}))
+            if inner is not None:
+                walk(entry.layers)
+                tokens.append(f"end {kind}")
+
+    walk(spec.model.layers)
+    return tokens, names
+
+
+def settings(spec, raw_data_section) -> dict[str, str]:
+    """Flat `path -> value` of everything but the layers: training settings, seed,
+    input and outputs, and the data section as the student wrote it."""
+    out: dict[str, str] = {}
+
+    def flat(prefix, value):
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                flat(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            out[prefix] = canonical_json(value)
+
+    dump = spec.model_dump(mode="json")
+    flat("train", dump["train"])
+    flat("seed", dump["seed"])
+    flat("model.input", dump["model"]["input"])
+    flat("model.outputs", dump["model"].get("outputs"))
+    flat("data", raw_data_section if raw_data_section is not None else {})
+    return out
+
+
+def structure(spec, raw_data_section) -> dict:
+    return {"layers": layer_tokens(spec), "settings": settings(spec, raw_data_section),
+            "fingerprint": spec_fingerprint(spec)}

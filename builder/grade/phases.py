@@ -1,0 +1,195 @@
+"""What a grading process does for one submission. Each phase returns plain JSON
+data (the process boundary) and runs inside a limited process (worker.py).
+
+* `static_phase`: read, validate, run the spec/lint/graph checks, decide whether and
+  how the submission trains (training key, epochs, seeds), and which .keras files
+  the model checks score.
+* `train_phase`: train one training key and score it (shared by identical specs).
+* `model_phase`: score one submitted .keras file.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..spec.problems import Report, SpecError
+from .fingerprint import structure, training_key
+from .outcome import zero
+from .rubric import load_rubric
+from .static_checks import GraphFacts, graph_check, lint_check, spec_check
+from .submission import (Rejected, Submission, check_data_paths, inside, merge_teacher_data,
+                         read_spec)
+
+
+def static_phase(rubric_path: str, sub: dict) -> dict:
+    lr = load_rubric(rubric_path)
+    rubric = lr.rubric
+    s = Submission(sub["student"], _path(sub["spec"]), _path(sub["folder"]), Path(sub["root"]),
+                   sub.get("problem"))
+    out = {"status": "ok", "note": "", "outcomes": {}, "train": {}, "model": {},
+           "structure": None}
+    out["model"] = _model_files(rubric, s)
+    try:
+        data, positions = read_spec(s, rubric.limits.max_file_kb)
+        check_data_paths(data, positions, lr.folder)
+    except Rejected as exc:
+        return {**out, "status": "rejected", "note": str(exc), "model": {}}
+    except SpecError as exc:
+        return {**out, "status": "invalid", "note": _render(exc.problems)}
+    merged = merge_teacher_data(data, rubric.data.model_dump(mode="json"))
+    from ..spec.load import parse_spec
+    try:
+        loaded = parse_spec(merged, positions, s.spec, check=False)
+    except SpecError as exc:
+        return {**out, "status": "invalid", "note": _render(exc.problems)}
+    spec = loaded.spec
+    if spec.model is None:
+        return {**out, "status": "invalid",
+                "note": f"{s.display}: this assignment grades a single network under `model:`"}
+    out["structure"] = structure(spec, data.get("data"))
+
+    from ..spec.check import check_spec
+    report = check_spec(spec)
+    positions.place(report.problems)
+    facts, why_not = graph_facts(loaded, needs_keras_facts(rubric))
+    for check in rubric.checks:
+        if check.kind == "spec":
+            outcome = spec_check(check, spec)
+        elif check.kind == "lint":
+            outcome = lint_check(check, report.problems)
+        elif check.kind == "graph":
+            outcome = graph_check(check, facts, why_not)
+        else:
+            continue
+        out["outcomes"][check.name] = outcome.to_json()
+    out["train"] = _train_plan(rubric, spec, merged, report, facts, why_not)
+    return out
+
+
+def needs_keras_facts(rubric) -> bool:
+    """Only parameter counts and shapes need the model built by Keras."""
+    if rubric.needs("train") and rubric.limits.max_params:
+        return True
+    return any(c.kind == "graph" and any(getattr(c.graph, f) is not None for f in (
+        "params", "trainable_params", "input_shape", "output_shape")) for c in rubric.checks)
+
+
+def graph_facts(loaded, with_keras: bool):
+    """(GraphFacts, None) or (None, why the model cannot be built)."""
+    from ..spec.graph import plan_model
+    from ..spec.lint import last_activation
+    report = Report()
+    plan = plan_model(loaded.spec.model, ("model",), report)
+    if report.errors:
+        loaded.positions.place(report.errors)
+        return None, report.errors[0].render()
+    outs = plan.output_nodes()
+    facts = GraphFacts([n.layer.kind for n in plan.nodes],
+                       last_activation(outs[0].layer) if len(outs) == 1 else None)
+    if with_keras:
+        from ..build.model import build_model
+        try:
+            model, _ = build_model(loaded)
+        except SpecError as exc:
+            return None, exc.problems[0].render()
+        facts.params = int(model.count_params())
+        facts.trainable_params = int(sum(int(w.numpy().size) for w in model.trainable_weights))
+        facts.input_shape = _one_shape(model.input_shape)
+        facts.output_shape = _one_shape(model.output_shape)
+    return facts, None
+
+
+def _one_shape(shape):
+    if isinstance(shape, list):
+        return None  # several inputs or outputs: the shape checks look at single ones
+    return list(shape[1:])
+
+
+def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
+    """check name -> {key, spec, epochs, seeds, metric} or {skip: reason}."""
+    plans = {}
+    skip = None
+    if report.errors:
+        skip = (f"not trained: the spec has {len(report.errors)} error(s), the first: "
+                f"{report.errors[0].render()}")
+    elif facts is None:
+        skip = f"not trained: the model cannot be built: {why_not}"
+    elif rubric.limits.max_params and facts.params and facts.params > rubric.limits.max_params:
+        skip = (f"not trained: the model has {facts.params:,} parameters; the assignment "
+                f"allows at most {rubric.limits.max_params:,}")
+    for check in rubric.checks:
+        if check.kind != "train":
+            continue
+        if skip:
+            plans[check.name] = {"skip": skip}
+            continue
+        epochs = min(spec.train.epochs, rubric.limits.max_epochs, check.train.epochs or 10**9)
+        seeds = [rubric.seed + i for i in range(check.train.seeds)]
+        key = training_key(spec, rubric.seed, epochs) + f"-s{check.train.seeds}"
+        plans[check.name] = {"key": key, "spec": {**merged, "seed": rubric.seed},
+                             "epochs": epochs, "asked_epochs": spec.train.epochs,
+                             "seeds": seeds, "metric": check.train.metric}
+    return plans
+
+
+def _model_files(rubric, s: Submission) -> dict:
+    """check name -> {path} or {skip: reason} for the model checks."""
+    out = {}
+    for check in rubric.checks:
+        if check.kind != "model":
+            continue
+        files = s.keras_files()
+        if check.model.file:
+            files = [p for p in files if p.name == check.model.file]
+        if s.problem and s.folder is None:
+            out[check.name] = {"skip": s.problem}
+        elif len(files) != 1:
+            want = check.model.file or "a .keras file"
+            out[check.name] = {"skip": f"no {want} in the submission" if not files else
+                               f"{len(files)} .keras files in the submission; keep one"}
+        elif not inside(files[0], s.root):
+            out[check.name] = {"skip": f"{files[0].name} is a link out of the submissions folder"}
+        elif files[0].stat().st_size > rubric.limits.max_model_mb * 2**20:
+            out[check.name] = {"skip": f"{files[0].name} is over {rubric.limits.max_model_mb} MB"}
+        else:
+            out[check.name] = {"path": str(files[0]), "metric": check.model.metric}
+    return out
+
+
+def train_phase(rubric_path: str, plan: dict, deadline: float) -> dict:
+    from .training import NotScored, train_runs
+    lr = load_rubric(rubric_path)
+    try:
+        return train_runs(lr, plan["spec"], plan["seeds"], plan["epochs"], plan["metrics"],
+                          deadline)
+    except NotScored as exc:
+        return {"error": str(exc)}
+    except SpecError as exc:  # Keras refused what the planner accepted
+        return {"error": _render(exc.problems)}
+
+
+def model_phase(rubric_path: str, path: str, metrics: list[str]) -> dict:
+    from .training import NotScored, model_values
+    lr = load_rubric(rubric_path)
+    try:
+        return model_values(lr, path, metrics)
+    except NotScored as exc:
+        return {"error": str(exc)}
+
+
+def _render(problems) -> str:
+    return "\n".join(p.render() for p in problems)
+
+
+def _path(text):
+    return Path(text) if text else None
+
+
+def not_graded(rubric, reason: str) -> dict:
+    """Outcomes for every check of a submission that could not be graded."""
+    return {c.name: zero(c, reason).to_json() for c in rubric.checks}
+
+
+def deadline_after(seconds: float, share: float = 0.8) -> float:
+    """When training should stop, leaving the rest of the time for scoring."""
+    return time.monotonic() + seconds * share
