@@ -1,0 +1,35 @@
+"""Imported once by the grading fork server, so that every grading process starts
+with these modules loaded and every schema validator built (milliseconds instead
+of seconds per submission).
+
+`KERAS` adds Keras and TensorFlow: a rubric with graph, train or model checks needs
+them; one with only spec and lint checks never loads them.
+"""
+from __future__ import annotations
+
+from .. import catalogs, tasks  # noqa: F401  (every catalog entry and task registered)
+from ..spec import check, graph, lint, load, schema  # noqa: F401
+from ..spec.base import Strict
+from . import phases, rubric, worker  # noqa: F401
+
+BASE = ["builder.grade.preload"]
+KERAS = BASE + ["builder.grade.preload_keras"]
+
+
+def _build_validators():
+    """Schema models build their validators on first use (fast `kspec validate`);
+    here, where it happens once for all grading processes, build them all now."""
+    todo, seen = list(Strict.__subclasses__()), set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+        try:
+            cls.model_rebuild(force=True)
+        except Exception:  # a model that cannot build alone still builds on first use
+            pass
+
+
+_build_validators()

@@ -1,0 +1,101 @@
+"""The Keras side of grading, run only inside grading processes: train a submission
+on the teacher's data, or load a submitted .keras file, and score it on the hidden
+test split. Training uses the same pieces as `kspec train` (seeding, model
+building, compilation, tf.data input) so a grade matches what a student sees."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from .metrics import score
+
+
+class NotScored(Exception):
+    """The submission cannot be scored; the message is for the student."""
+
+
+def teacher_data(loaded_rubric):
+    """The teacher's data, split with the rubric's seed: the hidden test split is fixed."""
+    from ..data.pipeline import prepare
+    r = loaded_rubric.rubric
+    data = prepare(r.data, r.seed, loaded_rubric.folder)
+    if data.part("test") is None:
+        raise NotScored("the assignment's data has no test split")
+    return data
+
+
+def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
+               metrics: list[str], deadline: float) -> dict:
+    """Train once per seed (capped at `epochs`, stopped at `deadline`, a monotonic
+    time) and score each run on the test split."""
+    from ..build.model import build_model
+    from ..data.pipeline import to_dataset
+    from ..spec.load import parse_spec
+    from ..spec.yamlpos import PositionMap
+    from ..train.supervised import adapt_normalization, compile_model, seed_everything
+    loaded = parse_spec(spec_data, PositionMap("submission"), None, check=False)
+    t = loaded.spec.train
+    data = teacher_data(loaded_rubric)
+    x, y = data.splits["train"]
+    val = data.part("validation")
+    x_test, y_test = data.splits["test"]
+    logits = bool(getattr(t.loss, "from_logits", False))
+    runs = []
+    for seed in seeds:
+        if time.monotonic() > deadline:
+            break  # the remaining seeds would not finish in time
+        seed_everything(seed)
+        model, plan = build_model(loaded)
+        adapt_normalization(model, plan, x)
+        compile_model(model, t)
+        stop = _deadline_callback(deadline)
+        with tempfile.TemporaryDirectory() as tmp:  # where checkpoint/csv callbacks write
+            history = model.fit(
+                to_dataset(x, y, t.batch_size, t.shuffle, seed),
+                validation_data=to_dataset(*val, t.batch_size, False, seed) if val else None,
+                epochs=epochs, shuffle=False, verbose=0,
+                callbacks=[cb.build(Path(tmp)) for cb in t.callbacks] + [stop]).history
+        y_pred = model.predict(x_test, batch_size=max(t.batch_size, 256), verbose=0)
+        values = {m: score(m, y_test, y_pred, logits) for m in metrics}
+        runs.append({"seed": seed, "values": values, "epochs_run": len(history.get("loss", [])),
+                     "stopped_for_time": stop.fired})
+    return {"runs": runs}
+
+
+def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
+    """Score a submitted model. Safe mode: a file with code (Lambda layers, unknown
+    classes) is refused, never run."""
+    from ..keras_env import keras
+    k = keras()
+    try:
+        model = k.saving.load_model(keras_path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras' reason, for the student
+        raise NotScored(f"{Path(keras_path).name} cannot be loaded safely: "
+                        f"{str(exc).splitlines()[0][:300]}") from None
+    data = teacher_data(loaded_rubric)
+    x_test, y_test = data.splits["test"]
+    want = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    have = tuple(x_test.shape[1:])
+    if want is None or len(want) != len(have) or any(
+            w not in (None, h) for w, h in zip(want, have)):
+        raise NotScored(f"the model takes inputs of shape {want}, but the assignment's data "
+                        f"gives examples of shape {have}")
+    y_pred = model.predict(x_test, batch_size=256, verbose=0)
+    return {"values": {m: score(m, y_test, y_pred) for m in metrics}}
+
+
+def _deadline_callback(deadline: float):
+    """Stops training (after the current batch) once the time budget is spent, so
+    the model trained so far is still scored, instead of the process being killed."""
+    from ..keras_env import keras
+
+    class Deadline(keras().callbacks.Callback):
+        fired = False
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.monotonic() > deadline:
+                self.model.stop_training = True
+                self.fired = True
+
+    return Deadline()
