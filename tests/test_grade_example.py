@@ -1,0 +1,189 @@
+"""The example assignment, graded end to end through the CLI, offline: the strong
+solution gets full marks, the weak one partial credit, invalid and hostile ones 0
+with a reason; every results.json is valid Gradescope output; the renamed-layer
+copy and its original top the similarity report; grading resumes; Gradescope mode."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits"
+STUDENTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "mallory", "trudy"]
+
+# Gradescope's results.json, as its documentation describes it
+# (gradescope-autograders.readthedocs.io/en/latest/specs/#output-format)
+VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["score", "execution_time", "output", "tests"],
+    "additionalProperties": False,
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string"},
+        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+        "test_output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "score", "max_score", "status", "visibility", "output"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "score": {"type": "number", "minimum": 0},
+                "max_score": {"type": "number", "minimum": 0},
+                "status": {"enum": ["passed", "failed"]},
+                "visibility": VISIBILITY,
+                "output": {"type": "string"},
+                "number": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "name_format": {"type": "string"},
+                "output_format": {"type": "string"},
+                "extra_data": {"type": "object"},
+            }}},
+        "leaderboard": {"type": "array"},
+    },
+}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The example assignment copied (so a test may change a submission), graded once."""
+    root = tmp_path_factory.mktemp("grade")
+    assignment = root / "assignment-digits"
+    shutil.copytree(EXAMPLE, assignment)
+    out = root / "out"
+    result = run("grade", assignment / "rubric.yaml", assignment / "submissions", "--out", out,
+                 "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    return assignment, out, result.output
+
+
+def results(out, student):
+    return json.loads((out / student / "results.json").read_text())
+
+
+def checks_of(out, student):
+    return {t["name"]: t for t in results(out, student)["tests"]}
+
+
+def test_every_submission_gets_valid_gradescope_results(graded):
+    _, out, _ = graded
+    for student in STUDENTS:
+        data = results(out, student)
+        jsonschema.validate(data, GRADESCOPE_SCHEMA)
+        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+        assert (out / student / "feedback.md").is_file()
+    grades = list(csv.DictReader((out / "grades.csv").open()))
+    assert [g["student"] for g in grades] == STUDENTS
+    assert "Test accuracy" in grades[0] and "Parameter budget" in grades[0]
+
+
+def test_strong_weak_and_broken_submissions(graded):
+    _, out, _ = graded
+    score = {s: results(out, s)["score"] for s in STUDENTS}
+    assert score["alice"] == 12.5  # the strong solution: full marks
+    weak = checks_of(out, "bob")
+    assert 0 < score["bob"] < 12.5
+    assert 0 < weak["Test accuracy"]["score"] < 4  # partial credit between floor and target
+    assert "partial credit" in weak["Test accuracy"]["output"]
+    for student, words in (("carol", "carol.yaml:11:"), ("mallory", "more than 200000 values"),
+                           ("trudy", "leads outside the assignment folder")):
+        data = results(out, student)
+        assert data["score"] == 0
+        assert words in data["output"], data["output"]
+
+
+def test_over_budget_and_wrong_loss_are_not_trained(graded):
+    _, out, _ = graded
+    dave = checks_of(out, "dave")
+    # the lectures' count: (inputs + 1) x units per layer; pooling halves 8x8 to 4x4
+    params = (9 * 1 + 1) * 64 + (9 * 64 + 1) * 128 + (4 * 4 * 128 + 1) * 256 + (256 + 1) * 10
+    assert dave["Parameter budget"]["score"] == 0
+    assert f"the model has {params:,} parameters" in dave["Parameter budget"]["output"]
+    assert dave["Test accuracy"]["output"].startswith(f"not trained: the model has {params:,}")
+    erin = checks_of(out, "erin")
+    assert erin["Valid spec, loss fits the task"]["score"] == 0
+    assert "erin.yaml:20:3: train.loss: binary_crossentropy is for two classes" in \
+        erin["Valid spec, loss fits the task"]["output"]
+    assert erin["Test accuracy"]["output"].startswith("not trained: the spec has 1 error(s)")
+    assert erin["Convolution and pooling"]["score"] == 2  # structure still earns its points
+
+
+def test_renamed_copy_tops_the_similarity_report_and_trains_once(graded):
+    _, out, output = graded
+    rows = list(csv.DictReader((out / "similarity.csv").open()))
+    assert {rows[0]["student_a"], rows[0]["student_b"]} == {"alice", "frank"}
+    assert float(rows[0]["similarity"]) > float(rows[1]["similarity"])
+    assert rows[0]["layer_edit_distance"] == "0"
+    assert "alice and frank" in output and "review" in output
+    details = json.loads((out / "frank" / "details.json").read_text())
+    assert details["teacher"]["shared_training_with"] == ["alice"]
+    assert results(out, "frank")["score"] == results(out, "alice")["score"]
+
+
+def test_hidden_expected_values_stay_hidden(graded):
+    _, out, _ = graded
+    for student in STUDENTS:
+        tests = checks_of(out, student)
+        feedback = (out / student / "feedback.md").read_text()
+        for name in ("Test accuracy", "Layer order and output", "Convolution and pooling"):
+            assert "expected:" not in tests[name]["output"]  # no show_expected on these
+        assert "full credit at" not in feedback and "conv, ..., pooling" not in feedback
+        assert "Accuracy is monitored" not in feedback  # a hidden check
+        assert tests["Accuracy is monitored"]["visibility"] == "hidden"
+    shown = checks_of(out, "alice")["Parameter budget"]["output"]  # show_expected: true
+    assert "expected: parameters: at most 40,000" in shown
+
+
+def test_resume_skips_unchanged_and_regrades_changed(graded):
+    assignment, out, _ = graded
+    before = (out / "alice" / "results.json").stat().st_mtime_ns
+    bob = assignment / "submissions" / "bob.yaml"
+    bob.write_text(bob.read_text() + "# resubmitted\n")
+    result = run("grade", assignment / "rubric.yaml", assignment / "submissions", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "8 submission(s) already graded and unchanged" in result.output
+    assert "(1 graded in" in result.output
+    assert (out / "alice" / "results.json").stat().st_mtime_ns == before
+    assert results(out, "bob")["score"] > 0
+
+
+def test_gradescope_mode(graded, tmp_path):
+    assignment, out, _ = graded
+    target = tmp_path / "results" / "results.json"
+    result = run("grade", assignment / "rubric.yaml", assignment / "submissions" / "grace",
+                 "--gradescope", "--results", target)
+    assert result.exit_code == 0, result.output
+    data = json.loads(target.read_text())
+    jsonschema.validate(data, GRADESCOPE_SCHEMA)
+    assert data["score"] == results(out, "grace")["score"]  # same seeds, same grade
+    missing = tmp_path / "none" / "results.json"
+    result = run("grade", assignment / "rubric.yaml", tmp_path / "nowhere", "--gradescope",
+                 "--results", missing)
+    data = json.loads(missing.read_text())  # written even when there is nothing to grade
+    jsonschema.validate(data, GRADESCOPE_SCHEMA)
+    assert data["score"] == 0 and "nothing found" in data["output"]
+
+
+def test_usage_errors(tmp_path):
+    rubric = EXAMPLE / "rubric.yaml"
+    result = run("grade", rubric, EXAMPLE / "submissions")
+    assert result.exit_code == 2 and "--out" in result.output
+    (tmp_path / "empty").mkdir()
+    result = run("grade", rubric, tmp_path / "empty", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "holds no submissions" in result.output
