@@ -260,5 +260,96 @@ def calibrate(rubric_file, solution, runs, jobs):
     console.calibrate(rubric_file, solution, runs, jobs)
 
 
-if __name__ == "__main__":
+# ---- sharing and authoring (builder/share) -------------------------------------------
+
+
+def _emit(text: str, out):
+    """Print `text`, or write it whole to `out` (never a half-written file)."""
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from builder.share.files import write_atomic
+    write_atomic(out, text)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="write here instead of printing")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@user_errors
+def export(spec, out, overrides):
+    """SPEC as one self-contained file: extends resolved, every default written out,
+    canonical key order, and a header with its fingerprint."""
+    from builder.share.canonical import export_text
+    from builder.spec.load import load_spec
+    _emit(export_text(load_spec(spec, overrides)), out)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@user_errors
+def fingerprint(specs, overrides):
+    """A hash of each spec's meaning: the same for specs that differ only in comments,
+    key order or defaults written out; different after any change that matters."""
+    from builder.share.canonical import fingerprint as fp
+    from builder.spec.load import load_spec
+    for spec in specs:
+        loaded = load_spec(spec, overrides)
+        click.echo(f"{fp(loaded.spec)}  {spec}")
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--no-params", is_flag=True, help="skip the parameter counts (no TensorFlow)")
+@user_errors
+def diff(a, b, no_params):
+    """What B changes compared with A: fields (old -> new), layers added, removed or
+    changed (by name or position), and the change in parameter count."""
+    from builder.share.diff import diff_text
+    from builder.spec.load import load_spec
+    click.echo(diff_text(load_spec(a), load_spec(b), counts=not no_params), nl=False)
+
+
+@main.command()
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="write here instead of printing (e.g. schema/kspec.schema.json)")
+def schema(out):
+    """The spec language as a JSON Schema (draft-07), for editor completion and checks."""
+    from builder.spec.jsonschema import schema_text
+    _emit(schema_text(), out)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--from", "base", metavar="NAME", default=None,
+              help="start from this bundled spec (kspec list shows them), with extends")
+@click.option("--inline", is_flag=True, help="with --from: copy the whole spec instead")
+@click.option("--force", is_flag=True, help="overwrite FILE if it exists")
+@user_errors
+def new(file, base, inline, force):
+    """Write a new spec to FILE: a commented template, or one that extends a bundled spec."""
+    from builder.share.files import write_atomic
+    from builder.share.new import new_spec_text
+    from builder.spec.load import load_spec
+    if inline and base is None:
+        raise click.UsageError("--inline copies the spec named by --from")
+    if file.exists() and not force:
+        raise click.UsageError(f"{file} exists; choose another name or add --force")
+    write_atomic(file, new_spec_text(file, base, inline))
+    loaded = load_spec(file)  # what `new` writes must be a valid spec
+    click.echo(f"wrote {file} ({loaded.spec.name}); check it with: kspec validate {file}")
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="write the script here (FILE.py) instead of printing it")
+@user_errors
+def codegen(spec, out):
+    """SPEC as a plain Keras script: build_model() and, for supervised specs, the same
+    compile and fit, run under `if __name__ == "__main__":
     main()

@@ -105,3 +105,40 @@ def check_version(data, positions) -> None:
             f"this spec is in the older format {version}; convert it with "
             f"`kspec upgrade {positions.file} -o NEW.yaml` (this kspec reads format "
             f"{FORMAT_VERSION})", ("kspec",), where)
+
+
+def upgrade_file(path) -> tuple[str, list[str]]:
+    """The text of `path` converted to the current format, checked, and what changed.
+
+    YAML comments cannot survive the conversion (specs are read as plain data); the
+    editor modeline is kept and a header says what the upgrade did."""
+    from pathlib import Path
+
+    import yaml
+
+    from .. import __version__
+    from .compose import compose
+    from .load import parse_spec, read_text
+    from .yamlpos import PositionMap, load_yaml
+    path = Path(path)
+    text = read_text(path)
+    data, positions = load_yaml(text, str(path))
+    if not isinstance(data, dict):
+        raise SpecError.single("a spec is a mapping with name, data, model and train",
+                               (), positions.locate(()))
+    old = version_of(data)
+    try:
+        new, notes = upgrade(data)
+    except SpecError as exc:
+        raise SpecError(positions.place(exc.problems)) from None
+    # the result must be a valid spec of the current format, or nothing is written
+    checked, pos = compose(dict(new), {}, path)
+    parse_spec(checked, PositionMap(f"{path} (upgraded)", pos), path)
+    if not notes:
+        return text, notes  # already current: the file as it is, comments and all
+    modeline = [ln for ln in text.splitlines()[:1] if ln.startswith("# yaml-language-server:")]
+    header = modeline + [f"# upgraded by kspec {__version__} from format {old} to "
+                         f"{FORMAT_VERSION}; comments of the original are not kept"]
+    body = yaml.safe_dump(new, sort_keys=False, default_flow_style=None, width=100,
+                          allow_unicode=True)
+    return "\n".join(header + [body]), notes
