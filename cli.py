@@ -351,5 +351,73 @@ def new(file, base, inline, force):
 @user_errors
 def codegen(spec, out):
     """SPEC as a plain Keras script: build_model() and, for supervised specs, the same
-    compile and fit, run under `if __name__ == "__main__":
+    compile and fit, run only when the script itself is run (the __main__ guard)."""
+    from builder.share.codegen import codegen_text
+    from builder.share.keras_code import CodegenError
+    from builder.spec.load import load_spec
+    loaded = load_spec(spec)
+    _warn(loaded.warnings)
+    try:
+        _emit(codegen_text(loaded, out), out)
+    except CodegenError as exc:
+        raise SpecError.single(f"{loaded.path}: {exc}") from None
+
+
+@main.command(name="import")
+@click.argument("model_file", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="write the spec here (FILE.yaml) instead of printing it")
+@click.option("--extends", "base", metavar="SPEC", default=None,
+              help="take data (and training, if the model has none) from this spec")
+@user_errors
+def import_model(model_file, out, base):
+    """A spec for the Keras model in MODEL_FILE (.keras), made of catalog layers."""
+    from builder.share.canonical import dump_yaml
+    from builder.share.keras_import import import_spec
+    from builder.share.new import modeline
+    data, notes = import_spec(model_file, base)
+    header = modeline(out or Path("spec.yaml")) + f"\n# imported by kspec from {model_file}\n"
+    _emit(header + dump_yaml(data), out)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@user_errors
+def explain(spec, overrides):
+    """How each layer's output shape and parameter count arise, with the numbers filled
+    in (checked against Keras' own counts)."""
+    from builder.share.explain import explain_text
+    from builder.spec.load import load_spec
+    loaded = load_spec(spec, overrides)
+    _warn(loaded.warnings)
+    click.echo(explain_text(loaded), nl=False)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="write the upgraded spec here (default: print it)")
+@click.option("--in-place", is_flag=True, help="rewrite SPEC itself")
+@user_errors
+def upgrade(spec, out, in_place):
+    """Convert SPEC from an older spec format to the current one (format 1)."""
+    from builder.spec.upgrade import upgrade_file
+    if in_place and out is not None:
+        raise click.UsageError("give -o or --in-place, not both")
+    text, notes = upgrade_file(spec)
+    for note in notes:
+        click.echo(f"upgraded: {note}", err=True)
+    if not notes:
+        click.echo(f"{spec} is already in the current format", err=True)
+    if in_place:
+        if notes:
+            _emit(text, spec)
+        return
+    _emit(text, out)
+
+
+if __name__ == "__main__":
     main()
