@@ -29,6 +29,8 @@ def static_phase(rubric_path: str, sub: dict) -> dict:
     out = {"status": "ok", "note": "", "outcomes": {}, "train": {}, "model": {},
            "structure": None}
     out["model"] = _model_files(rubric, s)
+    if s.spec is None:  # e.g. a folder with only a .keras file: its model checks still run
+        return {**out, "status": "invalid", "note": f"{s.student}: {s.problem}"}
     try:
         data, positions = read_spec(s, rubric.limits.max_file_kb)
         check_data_paths(data, positions, lr.folder)
