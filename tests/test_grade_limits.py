@@ -83,11 +83,12 @@ def test_hook_comes_from_the_environment_only(monkeypatch):
 def test_static_phase_hang_memory_and_crash_are_contained(tmp_path, monkeypatch):
     rubric = write(tmp_path, "rubric.yaml", RUBRIC.format(time=3, memory=700, extra=""))
     subs = tmp_path / "subs"
-    for name in ("fine", "sleepy", "greedy", "crashy"):
+    for name in ("fine", "sleepy", "greedy", "crashy", "buggy"):
         write(subs, f"{name}.yaml", spec(name))
     # a spec that *mentions* the hook is just text: it grades normally
     write(subs, "sneaky.yaml", spec("sneaky", description="KSPEC_GRADE_TEST_HOOK=sneaky:sleep"))
-    monkeypatch.setenv("KSPEC_GRADE_TEST_HOOK", "sleepy:sleep,greedy:allocate,crashy:crash")
+    monkeypatch.setenv("KSPEC_GRADE_TEST_HOOK",
+                       "sleepy:sleep,greedy:allocate,crashy:crash,buggy:raise")
     out = tmp_path / "out"
     result = grade_folder(rubric, subs, out, jobs=2)
 
@@ -99,10 +100,14 @@ def test_static_phase_hang_memory_and_crash_are_contained(tmp_path, monkeypatch)
     assert by["greedy"].status == "memory" and by["greedy"].score == 0
     assert "memory limit (700 MiB)" in results(out, "greedy")["tests"][0]["output"]
     assert by["crashy"].status == "crash" and by["crashy"].score == 0
+    # a bug in the grader: still a results.json, the traceback kept for the teacher
+    assert by["buggy"].status == "grader_error" and by["buggy"].score == 0
+    assert "your teacher has the details" in results(out, "buggy")["tests"][0]["output"]
+    assert "RuntimeError" in details(out, "buggy")["teacher"]["jobs"][0]["error"]
     # the hung process was killed at the limit, not waited for
     assert details(out, "sleepy")["teacher"]["jobs"][0]["wall_seconds"] < 10
     grades = (out / "grades.csv").read_text().splitlines()
-    assert len(grades) == 1 + 5
+    assert len(grades) == 1 + 6
 
 
 def test_training_phase_limits_and_shared_training(tmp_path, monkeypatch):
@@ -135,3 +140,25 @@ def test_training_phase_limits_and_shared_training(tmp_path, monkeypatch):
         assert outcome["accuracy"].score == 0
         assert f"training stopped: it went over the {words}" in outcome["accuracy"].found[0] \
             or f"training stopped: it went past the {words}" in outcome["accuracy"].found[0]
+
+
+def test_a_grader_bug_in_the_parent_still_writes_results(tmp_path, monkeypatch):
+    from builder.grade.batch import Grader
+    rubric = write(tmp_path, "rubric.yaml", RUBRIC.format(time=30, memory=2048, extra=""))
+    subs = tmp_path / "subs"
+    write(subs, "fine.yaml", spec("fine"))
+    write(subs, "unlucky.yaml", spec("unlucky"))
+    assemble = Grader.assemble
+
+    def flaky(self, pending):
+        if pending.sub.student == "unlucky":
+            raise KeyError("a bug")
+        return assemble(self, pending)
+
+    monkeypatch.setattr(Grader, "assemble", flaky)
+    out = tmp_path / "out"
+    by = {g.student: g for g in grade_folder(rubric, subs, out).graded}
+    assert by["fine"].status == "ok" and by["fine"].score == 2
+    assert by["unlucky"].status == "grader_error"
+    assert results(out, "unlucky")["score"] == 0
+    assert "KeyError" in details(out, "unlucky")["teacher"]["grader_error"]

@@ -70,11 +70,17 @@ class Grader:
         for sub in subs:
             self.pending[sub.student] = _Pending(sub)
             self._submit(sub.student, f"static-{sub.student}", "static",
-                         {"submission": {"student": sub.student, "spec": _str(sub.spec),
-                                         "folder": _str(sub.folder), "root": str(sub.root),
+                         {"submission": {"student": sub.student, "spec": _abs(sub.spec),
+                                         "folder": _abs(sub.folder), "root": _abs(sub.root),
                                          "problem": sub.problem}},
                          self._static_done)
-        self.sandbox.run()
+        try:
+            self.sandbox.run()
+        except BaseException:  # e.g. no process could start: still a result for everyone
+            error = traceback.format_exc(limit=20)
+            for student in list(self.pending):
+                self._fail(student, error)
+            raise
         return self.graded
 
     def _submit(self, student, name, phase, task, on_done, waiter=None):
@@ -89,14 +95,16 @@ class Grader:
         self.sandbox.submit(Job(name, task, limits.time, limits.memory, self._guard(on_done)))
 
     def _guard(self, on_done):
-        """A grader bug while handling one result must not stop the batch."""
+        """A grader bug while handling one result must not stop the batch: the
+        submissions that waited for it get a grader_error result."""
         def handler(job, result):
+            waiting = [s for s, p in self.pending.items() if job.name in p.waiting]
             try:
                 on_done(job, result)
             except Exception:
                 error = traceback.format_exc(limit=20)
-                for student in list(self.pending):
-                    if job.name in self.pending[student].waiting:
+                for student in waiting:
+                    if student in self.pending:
                         self._fail(student, error)
         return handler
 
@@ -219,8 +227,9 @@ class Grader:
                 "grader_error": error}
 
 
-def _str(path):
-    return str(path) if path is not None else None
+def _abs(path):
+    """Absolute, links left as they are (the process may run in another folder)."""
+    return os.path.abspath(path) if path is not None else None
 
 
 def _slug(text: str) -> str:

@@ -105,7 +105,8 @@ def _no_network():
 
 
 def _test_hook(action: str):
-    """Stand-ins for a submission that hangs, eats memory or crashes the process."""
+    """Stand-ins for a submission that hangs, eats memory or crashes the process,
+    and for a bug in the grader itself."""
     if action == "sleep":
         time.sleep(3600)
     elif action == "allocate":
@@ -114,3 +115,5 @@ def _test_hook(action: str):
             hoard.append(b"\1" * (32 << 20))  # touched pages: resident, not just reserved
     elif action == "crash":
         os.abort()
+    elif action == "raise":
+        raise RuntimeError("test hook: a bug in the grader")
