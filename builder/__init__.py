@@ -23,7 +23,8 @@ def register_custom_objects() -> None:
     if _registered:
         return
     _registered = True
-    from .catalog import custom  # noqa: F401  (registration happens on import)
+    from .catalog import custom, sequence_layers  # noqa: F401  (registration happens on import)
+    from .catalog import generative_layers  # noqa: F401
 
 
 class _RegisterAfterKeras(importlib.abc.MetaPathFinder):

@@ -6,7 +6,10 @@ def summary_rows(model, plan):
     kinds = {n.name: n.layer.kind for n in plan.nodes}
     rows = []
     for layer in model.layers:
-        shape = layer.output.shape if hasattr(layer, "output") else None
+        out = getattr(layer, "output", None)
+        if isinstance(out, (list, tuple)):  # an RNN with return_state: its output first
+            out = out[0]
+        shape = out.shape if out is not None else None
         shape = tuple(shape)[1:] if shape is not None else ()
         kind = kinds.get(layer.name, "input" if layer.__class__.__name__ == "InputLayer"
                          else layer.__class__.__name__)

@@ -13,16 +13,36 @@ SEQ_HINT = "an RNN reads (steps, features); add `- reshape: [steps, features]`"
 
 
 class Recurrent(Layer):
+    """An RNN. Encoder-decoder models pass state between RNNs: an RNN with
+    `return_state: true` keeps its final state(s) with its output, and an RNN whose
+    `inputs` name a second layer starts from that layer's state instead of zeros:
+
+        - lstm: {units: 64, return_state: true, name: encoder, inputs: source}
+        - lstm: {units: 64, return_sequences: true, inputs: [target, encoder]}
+
+    The second input may also be any vector of `units` numbers (e.g. a dense layer
+    of an image's features, as in captioning); an LSTM then takes it as h, with
+    c starting at zero, or h and c from a third input."""
+
     positional: ClassVar[str] = "units"
+    max_inputs: ClassVar[int | None] = 2
+    state_count: ClassVar[int] = 1  # h; an LSTM also has its cell state c
     units: int = Field(..., gt=0)
     activation: ActivationRef = "tanh"
     return_sequences: bool = Field(False, description="output every step, not only the last")
-    dropout: float = Field(0.0, ge=0, lt=1)
-    recurrent_dropout: float = Field(0.0, ge=0, lt=1)
+    return_state: bool = Field(False, description="keep the final state(s) for an RNN that "
+                                                  "names this layer as its second input")
+    dropout: float = Field(0.0, ge=0, lt=1, description="of the inputs, while training")
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1, description="of the recurrent state, "
+                                                                  "while training")
     go_backwards: bool = False
 
     def output_shape(self, shapes):
-        steps, _ = expect_rank(shapes, 2, SEQ, SEQ_HINT)
+        steps, _ = expect_rank(shapes[:1], 2, SEQ, SEQ_HINT)
+        for state in shapes[1:]:
+            if tuple(state[-1:]) != (self.units,):
+                raise ShapeError(f"an initial state must have the RNN's {self.units} units, got "
+                                 f"{fmt(state)}; give the layer it comes from units: {self.units}")
         return (steps, self.units) if self.return_sequences else (self.units,)
 
     def keras_kwargs(self):
@@ -30,6 +50,34 @@ class Recurrent(Layer):
         if self.trailing_activation():
             raise ShapeError("an RNN's activation must be a plain name (e.g. tanh)")
         return out
+
+    def call(self, layer, tensors):
+        kwargs = {}
+        if len(tensors) > 1:
+            kwargs["initial_state"] = self.initial_state(tensors[1:])
+        out = layer(tensors[0], **kwargs)
+        if not self.return_state:
+            return out
+        # the output goes on as this node's tensor; the states ride along with it
+        # for an RNN that names this layer as its second input
+        output, *states = out
+        output._kspec_states = list(states)
+        return output
+
+    def initial_state(self, given):
+        from ...keras_env import keras
+        states = getattr(given[0], "_kspec_states", None)
+        if states is None:
+            for t in given:
+                if len(t.shape) != 2:
+                    raise ShapeError("an initial state is a vector (units,) or an RNN with "
+                                     "return_state: true")
+            states = list(given)
+        if len(states) < self.state_count:  # an LSTM given h only: its cell starts at zero
+            states = states + [keras().ops.zeros_like(states[0])]
+        if len(states) != self.state_count:
+            raise ShapeError(f"{self.kind} keeps {self.state_count} state(s), got {len(states)}")
+        return states
 
 
 @LAYERS.register("simple_rnn", "simplernn", "rnn")
@@ -42,6 +90,8 @@ class SimpleRNN(Recurrent):
 class LSTM(Recurrent):
     doc: ClassVar[str] = "long short-term memory: input, forget and output gates, a cell state"
     keras_class: ClassVar[str] = "LSTM"
+    max_inputs: ClassVar[int | None] = 3  # the sequence, h, c
+    state_count: ClassVar[int] = 2
     recurrent_activation: ActivationRef = "sigmoid"
 
 
@@ -63,6 +113,9 @@ class Bidirectional(Layer):
         if not isinstance(self.layer, Recurrent):
             raise ShapeError(f"bidirectional wraps an RNN (simple_rnn, lstm, gru), "
                              f"not {self.layer.kind}")
+        if self.layer.return_state:
+            raise ShapeError("return_state is not available inside bidirectional; pass the "
+                             "state of a one-directional RNN")
         inner = self.layer.output_shape(shapes)
         if self.merge_mode == "concat":
             return inner[:-1] + (inner[-1] * 2,)
