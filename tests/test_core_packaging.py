@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_builder_package_is_listed_in_pyproject():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    on_disk = {".".join(p.parent.relative_to(ROOT).parts)
-               for p in (ROOT / "builder").rglob("__init__.py")}
+    folders = {p.parent for p in (ROOT / "builder").rglob("*.py")}
+    assert all((f / "__init__.py").is_file() for f in folders), "every package has __init__.py"
+    on_disk = {".".join(f.relative_to(ROOT).parts) for f in folders}
     assert on_disk - listed == set(), "add these to [tool.setuptools] packages"
     # and nothing listed is missing (a clean clone would fail to install)
     mapped = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
