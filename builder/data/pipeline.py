@@ -157,7 +157,8 @@ def invert_target(steps, states, y):
     return y
 
 
-def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None):
+def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
+               repeat: bool = False):
     """In-memory arrays -> a batched tf.data pipeline that never starves training.
 
     The arrays go to TensorFlow once; each epoch shuffles only example *indices*
@@ -166,6 +167,9 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None):
     Python or in tf.data. Unshuffled sets (validation, test) are cached after the
     first pass. Augmentation runs on training batches only, in a parallel map.
     Everything is prefetched (AUTOTUNE) while the model trains on the batch before.
+    With `repeat` the epochs follow each other in one endless dataset (each epoch
+    reshuffled, no batch spans two epochs), so `model.fit(..., steps_per_epoch=...)`
+    keeps one iterator and its threads instead of starting them every epoch.
     """
     from ..keras_env import tf
     t = tf()
@@ -176,6 +180,8 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None):
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
+    if repeat:
+        ds = ds.repeat()
     if ys is None:
         ds = ds.map(lambda i: t.gather(xs, i), num_parallel_calls=auto, deterministic=True)
     else:
@@ -188,6 +194,19 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None):
         else:
             ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=auto,
                         deterministic=True)
-    elif not shuffle:
+    elif not shuffle and not repeat:
         ds = ds.cache()
     return ds.prefetch(auto)
+
+
+def fit_datasets(prepared: Prepared, data, batch_size: int, shuffle: bool, seed: int):
+    """(training dataset, steps per epoch, validation dataset or None) as `model.fit` gets
+    them: only the training one shuffles and augments; it repeats endlessly, so pass
+    steps_per_epoch (one persistent iterator for the whole of training)."""
+    from .augment import augmenter
+    augment = augmenter(data.augment, seed) if data.augment else None
+    x, y = prepared.splits["train"]
+    train = to_dataset(x, y, batch_size, shuffle, seed, augment=augment, repeat=True)
+    steps = -(-len(x) // batch_size)
+    val = prepared.part("validation")
+    return train, steps, (to_dataset(*val, batch_size, False, seed) if val else None)

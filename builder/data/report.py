@@ -197,8 +197,13 @@ def _plot_series(plt, prepared, title):
     for part, idx in prepared.indices.items():
         if len(idx):  # window i predicts the value at i + window
             start, end = int(idx.min()) + window, int(idx.max()) + window
-            ax.axvspan(start, end, alpha=0.15, color=colors[part], label=f"{part} targets")
-    ax.set_xlabel("time step")
+            ax.axvspan(start - 0.5, end + 0.5, alpha=0.15, color=colors[part], label=f"{part} targets")
+    times = prepared.source_state.get("times")
+    if times:
+        ticks = list(range(0, len(series), max(1, len(series) // 12)))
+        ax.set_xticks(ticks, [times[i] for i in ticks], rotation=45, fontsize=7)
+    else:
+        ax.set_xlabel("time step")
     ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -69,9 +69,10 @@ def evaluate(model, splits: dict, batch_size: int) -> dict:
     return out
 
 
-def _fit(model, train_ds, val_ds, epochs, t, run, verbose):
+def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose):
     return model.fit(
         train_ds,
+        steps_per_epoch=steps,  # the training dataset repeats: one iterator for all epochs
         validation_data=val_ds,
         epochs=epochs,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
@@ -96,12 +97,13 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     run = RunFolder(out or default_dir(spec.name, runs_root))
     try:
         t = spec.train
-        train_ds, val_ds = fit_datasets(data, spec.data, t.batch_size, t.shuffle, spec.seed)
+        train_ds, steps, val_ds = fit_datasets(data, spec.data, t.batch_size, t.shuffle,
+                                               spec.seed)
         with warnings.catch_warnings():
             # a frozen, hand-set network (lectures L07, L16) is "trained" only to be
             # evaluated; Keras' no-trainable-weights warning would only confuse
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
-            history = _fit(model, train_ds, val_ds, epochs or t.epochs, t, run, verbose)
+            history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose)
         metrics = evaluate(model, data.splits, t.batch_size)
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})

@@ -11,6 +11,9 @@ from ..info import DataInfo
 from ..tables import TableCodec, categories_of
 from .base import SOURCES, Loaded, Source
 
+# auto: whole-number targets below this are class ids; larger ones (prices, counts) numbers
+AUTO_MAX_CLASSES = 50
+
 
 @SOURCES.register("csv")
 class Csv(Source):
@@ -26,7 +29,7 @@ class Csv(Source):
         "one_hot", description="categorical inputs as one-hot columns or as category numbers")
     target_type: Literal["auto", "class", "number"] = Field(
         "auto", description="class: labels are classes; number: regression; auto: text or "
-                            "whole numbers are classes, other numbers a regression target")
+                            "whole numbers 0..49 are classes, other numbers a regression target")
     missing: Literal["error", "drop", "keep"] = Field(
         "error", description="empty/NA cells: error (list them), drop the rows, or keep as NaN")
     delimiter: str = Field(",", min_length=1, max_length=1)
@@ -88,7 +91,8 @@ class Csv(Source):
         cells = {r[j].strip() for r in rows if not is_missing(r[j])}
         numbers = [as_number(c) for c in cells]
         if cells and all(v is not None for v in numbers):
-            if all(v.is_integer() and v >= 0 for v in numbers):
+            ids = all(v.is_integer() and v >= 0 for v in numbers)
+            if ids and (self.target_type == "class" or max(numbers) < AUTO_MAX_CLASSES):
                 return [str(i) for i in range(int(max(numbers)) + 1)]
             if self.target_type == "auto":
                 return None
