@@ -12,7 +12,7 @@ from ..spec import check, graph, lint, load, schema  # noqa: F401
 from ..spec.base import Strict
 from . import phases, rubric, worker  # noqa: F401
 
-BASE = ["builder.grade.preload"]
+BASE = ["__main__", "builder.grade.preload"]  # __main__: not re-run in each process
 KERAS = BASE + ["builder.grade.preload_keras"]
 
 
