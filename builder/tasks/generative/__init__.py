@@ -7,3 +7,5 @@ training step) and its Sampler (samples, codes, reconstructions from a run).
 from . import autoencoder  # noqa: F401
 from . import vae  # noqa: F401
 from . import gan  # noqa: F401  (gan and cgan)
+from . import diffusion  # noqa: F401
+from . import flow  # noqa: F401

@@ -107,7 +107,8 @@ def reconstruction_pairs(data, n, seed):
     idx = np.random.default_rng(seed).choice(len(x), size=min(n, len(x)), replace=False)
     if data.info is not None and data.info.labels == "input":
         return x[idx], y[idx]
-    return x[idx], x[idx]
+    chosen = x[idx]
+    return chosen, chosen  # the same array: "the target is the input"
 
 
 class AutoencoderTrainer:

@@ -139,3 +139,7 @@ class GenerativeTask(Task):
     def reconstruct(self, run_dir, **options):
         from .use import reconstruct
         return reconstruct(self, run_dir, **options)
+
+    def arithmetic(self, run_dir, **options):
+        from .use import arithmetic
+        return arithmetic(self, run_dir, **options)
