@@ -73,7 +73,8 @@ def _plan(static: dict, check: str) -> dict:
                                f"{static.get('note') or static.get('error', '')}")
     plan = static["train"][check]
     if "skip" in plan:
-        raise CalibrationError(f"the solution would not be trained: {plan['skip']}")
+        raise CalibrationError("the solution would not be trained: "
+                               + plan["skip"].removeprefix("not trained: "))
     return plan
 
 
