@@ -375,7 +375,7 @@ def import_model(model_file, out, base):
     from builder.share.canonical import dump_yaml
     from builder.share.keras_import import import_spec
     from builder.share.new import modeline
-    data, notes = import_spec(model_file, base)
+    data, notes = import_spec(model_file, base, out)
     header = modeline(out or Path("spec.yaml")) + f"\n# imported by kspec from {model_file}\n"
     _emit(header + dump_yaml(data), out)
     for note in notes:

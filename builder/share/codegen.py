@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..catalog.layers.base import Layer
-from ..catalog.layers.recurrent import MultiHeadAttention
+from ..catalog.layers.recurrent import MultiHeadAttention, Recurrent
 from .canonical import fingerprint
 from .keras_code import Code, CodegenError, _quote, identifier
 
@@ -48,8 +48,21 @@ def _wrap(line: str, indent: str) -> list[str]:
     return [head + "("] + [lead + "    " + ln for ln in inner] + [lead + tail]
 
 
-def _call(node, ctor: str, args: list[str]) -> str:
+def _call(node, ctor: str, args: list[str], states: dict) -> str:
     layer = node.layer
+    if isinstance(layer, Recurrent) and len(args) > 1:
+        # an initial state: another RNN's final states, or vectors (h; an LSTM's c is zero)
+        given = node.inputs[1]
+        if given in states:
+            init = states[given]
+        else:
+            parts = args[1:]
+            if len(parts) < layer.state_count:
+                parts = parts + [f"keras.ops.zeros_like({parts[0]})"]
+            init = "[" + ", ".join(parts) + "]"
+        return f"{ctor}({args[0]}, initial_state={init})"
+    if isinstance(layer, Recurrent):
+        return f"{ctor}({args[0]})"
     if isinstance(layer, MultiHeadAttention):
         query = args[0]
         value = args[1] if len(args) > 1 else query
@@ -75,17 +88,24 @@ def model_lines(model, plan, name: str, code: Code) -> list[str]:
     uses.update(plan.outputs)
     taken = {"keras", "layers", "np", "model", "x", "inputs", "ops"}
     var: dict[str, str] = {}
+    states: dict[str, str] = {}  # RNN node -> the variable holding its final states
     lines = []
     for n, shape in plan.inputs.items():
         var[n] = "inputs" if len(plan.inputs) == 1 else identifier(n, taken)
         lines.append(f"{var[n]} = keras.Input(shape={_shape(shape)}, name={_quote(n)})")
     for i, node in enumerate(plan.nodes):
         nxt = plan.nodes[i + 1] if i + 1 < len(plan.nodes) else None
+        keeps_states = getattr(node.layer, "return_state", False)
         chained = (uses[node.name] == 1 and nxt is not None and node.name in nxt.inputs
-                   and node.name not in plan.outputs)
+                   and node.name not in plan.outputs and not keeps_states)
         target = "x" if chained else identifier(node.name, taken)
         ctor = code.layer(model.get_layer(node.name))
-        lines.append(f"{target} = {_call(node, ctor, [var[x] for x in node.inputs])}")
+        call = _call(node, ctor, [var[x] for x in node.inputs], states)
+        if keeps_states:
+            states[node.name] = identifier(f"{target}_states", taken)
+            lines.append(f"{target}, *{states[node.name]} = {call}")
+        else:
+            lines.append(f"{target} = {call}")
         act = node.layer.trailing_activation()
         if act is not None:  # an activation with parameters is a layer of its own
             extra = model.get_layer(f"{node.name}_{act.kind}")

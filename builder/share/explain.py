@@ -223,7 +223,9 @@ _NO_WEIGHTS = (conv.Pool, conv.GlobalPool, core.Flatten, core.Reshape, core.Perm
 
 # ---- the whole model ------------------------------------------------------------------
 
-def explain_plan(plan) -> list[Line]:
+def explain_plan(plan, model=None) -> list[Line]:
+    """One Line per node. With the Keras `model`, a layer kspec has no formula for is
+    explained by its variables' shapes, as Keras made them."""
     out = []
     for node in plan.nodes:
         shapes = [plan.shapes.get(i) for i in node.inputs]
@@ -231,9 +233,23 @@ def explain_plan(plan) -> list[Line]:
             out.append(Line(node.name, node.layer.kind, node.inputs, node.shape, "", "", None))
             continue
         text, count, note = params(node.layer, shapes)
+        if count is None and model is not None:
+            text, count, note = _from_variables(model, node.name)
         out.append(Line(node.name, node.layer.kind, node.inputs, node.shape,
                         shape_text(node.layer, shapes, node.shape), text, count, note))
     return out
+
+
+def _from_variables(model, name):
+    try:
+        layer = model.get_layer(name)
+    except ValueError:
+        return "", None, ""
+    if not layer.weights:
+        return "", 0, ""
+    parts = [f"{v.path.split('/')[-1]} {_x(*v.shape)}" for v in layer.weights]
+    return (" + ".join(parts), sum(math.prod(v.shape) for v in layer.weights),
+            "the shapes of the layer's variables")
 
 
 def keras_counts(model, plan) -> dict:
@@ -254,7 +270,7 @@ def explain_text(loaded) -> str:
     blocks = [f"{spec.name}: how each layer's shape and parameter count arise"]
     for role, (model, plan) in build_models(loaded).items():
         keras = keras_counts(model, plan)
-        lines = explain_plan(plan)
+        lines = explain_plan(plan, model)
         head = "" if role == "model" else f"{role}: "
         ins = ", ".join(fmt(s) if n == "input" else f"{n} {fmt(s)}" for n, s in plan.inputs.items())
         blocks.append(f"\n{head}input {ins}")

@@ -26,9 +26,12 @@ def _required(cls) -> list[str]:
             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
-def _fresh_config(cls, config: dict) -> dict:
-    """The config of `cls` built with only its required arguments (taken from `config`)."""
+def _fresh_config(obj, config: dict) -> dict:
+    """The config of a fresh instance of obj's class made with only its required
+    arguments (taken from `config`) and, for a layer in a model, called on inputs of
+    the same shapes: some configs record what building decided (an attention's axes)."""
     k = keras()
+    cls = type(obj)
     args = {}
     for name in _required(cls):
         value = config.get(name)
@@ -36,16 +39,43 @@ def _fresh_config(cls, config: dict) -> dict:
             value = k.saving.deserialize_keras_object(value)
         args[name] = value
     try:
-        return cls(**args).get_config()
+        fresh = cls(**args)
     except Exception:  # noqa: BLE001 - no fresh instance: every argument is written out
         return {}
+    nodes = [n for n in getattr(obj, "_inbound_nodes", []) if n.operation is obj]
+    if len(nodes) == 1:
+        def like(t):
+            return k.Input(batch_shape=t.shape, dtype=t.dtype) if isinstance(t, k.KerasTensor) else t
+        try:
+            a = nodes[0].arguments
+            fresh(*k.tree.map_structure(like, list(a.args)), **k.tree.map_structure(like, dict(a.kwargs)))
+        except Exception:  # noqa: BLE001 - compare with the unbuilt instance then
+            pass
+    return fresh.get_config()
+
+
+IGNORED = ("name", "trainable", "dtype", "build_config")
+
+
+def same_config(a, b) -> bool:
+    """Two Keras configs agree, names and build records aside (also of nested layers)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = (set(a) | set(b)) - set(IGNORED)
+        return all(same_config(a.get(k), b.get(k)) for k in keys)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_config(x, y) for x, y in zip(a, b))
+    if isinstance(a, int) and isinstance(b, (list, tuple)):  # a built layer lists its axis
+        return list(b) == [a]
+    if isinstance(b, int) and isinstance(a, (list, tuple)):
+        return list(a) == [b]
+    return a == b
 
 
 def changed_args(obj, skip=()) -> dict:
     """Constructor arguments of a Keras object whose values differ from the defaults."""
     cls = type(obj)
     config = obj.get_config()
-    fresh = _fresh_config(cls, config)
+    fresh = _fresh_config(obj, config)
     params = _signature(cls)
     required = _required(cls)
     out = {}
@@ -55,7 +85,7 @@ def changed_args(obj, skip=()) -> dict:
         if key == "name" and isinstance(value, str) and isinstance(fresh.get(key), str) \
                 and _unnumbered(value) == _unnumbered(fresh[key]):
             continue  # Keras' own automatic name ("adam", "adam_1", ...)
-        if key in required or key not in fresh or fresh[key] != value:
+        if key in required or key not in fresh or not same_config(fresh[key], value):
             out[key] = value
     return out
 
@@ -110,7 +140,7 @@ class Code:
             return name
         obj = k.saving.deserialize_keras_object(value)
         if isinstance(obj, k.layers.Layer):
-            return self.layer(obj)
+            return self.layer(obj, named=False)  # a wrapped layer: its wrapper names it
         return self.obj(obj)
 
     # ---- objects -------------------------------------------------------------------
@@ -135,10 +165,11 @@ class Code:
         raise CodegenError(f"kspec cannot write code for the Keras class {cls.__module__}."
                            f"{cls.__name__}")
 
-    def layer(self, layer) -> str:
+    def layer(self, layer, named: bool = True) -> str:
         """A layer's constructor call; its name last, as students write it."""
         args = changed_args(layer, skip=("name", "trainable"))
-        parts = [f"{k}={self.value(v)}" for k, v in args.items()] + [f"name={_quote(layer.name)}"]
+        parts = [f"{k}={self.value(v)}" for k, v in args.items()]
+        parts += [f"name={_quote(layer.name)}"] if named else []
         return f"{self.class_path(type(layer))}({', '.join(parts)})"
 
 

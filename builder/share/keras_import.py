@@ -9,6 +9,7 @@ not simply take the layer above.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..catalog.layers import LAYERS
@@ -17,7 +18,7 @@ from ..keras_env import keras
 from ..spec.compose import _alternatives, catalog_of, field_annotation
 from ..spec.problems import Problem, SpecError
 from .canonical import short_data
-from .keras_code import _short_float, _signature
+from .keras_code import IGNORED, _short_float, _signature, same_config
 
 ACTIVATION_LAYERS = {"LeakyReLU": ("leaky_relu", {"negative_slope": "alpha"}),
                      "ELU": ("elu", {"alpha": "alpha"}),
@@ -63,8 +64,9 @@ def _catalog_value(catalog, value):
     """A Keras config value (a name or a serialized object) as a catalog entry."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value if catalog.lookup(value) is not None else _unknown(catalog, value)
+    if isinstance(value, str):  # by kspec's own name for it ("mse" -> mean_squared_error)
+        return catalog.lookup(value).kind if catalog.lookup(value) is not None \
+            else _unknown(catalog, value)
     if isinstance(value, dict) and value.get("class_name") == "function":
         name = str(value.get("config", "")).split(">")[-1]
         return name if catalog.lookup(name) is not None else _unknown(catalog, name)
@@ -129,30 +131,16 @@ def layer_entry(layer) -> tuple[str, dict]:
         inner = k.layers.deserialize(config["layer"])
         kind, params = layer_entry(inner)
         return "bidirectional", {"layer": {kind: params}, "merge_mode": config.get("merge_mode")}
-    if type(layer).__module__.endswith("catalog.custom"):
-        return cls_name.lower(), entry_params(LAYERS.lookup(cls_name.lower()), config)
+    if k.saving.get_registered_name(type(layer)).startswith("kspec>"):
+        # kspec's own Keras layer: the catalog entry of the same name builds it
+        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", cls_name).lower()
+        if LAYERS.lookup(kind) is not None:
+            return kind, entry_params(LAYERS.lookup(kind), config)
     for kind, cls in LAYERS.entries.items():
         if getattr(cls, "keras_class", "") == cls_name and kind == LAYERS.lookup(kind).kind:
             return kind, entry_params(cls, config)
     raise _fail("kspec has no layer that builds this Keras class "
                 "(kspec catalog layers lists them)", layer)
-
-
-_IGNORED = ("name", "trainable", "dtype", "build_config")
-
-
-def _same(a, b) -> bool:
-    """Two Keras configs agree, names and build records aside (also of nested layers)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        keys = (set(a) | set(b)) - set(_IGNORED)
-        return all(_same(a.get(k), b.get(k)) for k in keys)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, int) and isinstance(b, (list, tuple)):  # a built layer lists its axis
-        return list(b) == [a]
-    if isinstance(b, int) and isinstance(a, (list, tuple)):
-        return list(a) == [b]
-    return a == b
 
 
 def _input_shapes(layer) -> list | None:
@@ -166,14 +154,14 @@ def _check_same(layer, entry) -> None:
     made = entry.make(layer.name)[0]
     shapes = _input_shapes(layer)
     if shapes:
-        k = keras()
-        entry.call(made, [k.Input(batch_shape=s) for s in shapes])
-    if type(made) is not type(layer):
+        entry.call(made, [keras().Input(batch_shape=s) for s in shapes])
+    k = keras()
+    if k.saving.get_registered_name(type(made)) != k.saving.get_registered_name(type(layer)):
         raise _fail(f"kspec would build a {type(made).__name__} instead", layer)
     mine, theirs = made.get_config(), layer.get_config()
     params = _signature(type(layer))
-    lost = [key for key in theirs if key in params and key not in _IGNORED
-            and not _same(mine.get(key), theirs[key])]
+    lost = [key for key in theirs if key in params and key not in IGNORED
+            and not same_config(mine.get(key), theirs[key])]
     if lost:
         shown = ", ".join(f"{key}={theirs[key]!r}" for key in lost)
         raise _fail(f"kspec cannot express {shown}", layer)
@@ -213,7 +201,19 @@ def _sources(layer, model) -> tuple[list[str], dict]:
         raise _fail("the layer is used more than once (shared weights); a spec gives each "
                     "layer one place in the graph", layer)
     node = nodes[0]
-    names = [t._keras_history.operation.name for t in node.input_tensors]
+    k = keras()
+    names = []
+    for t in node.input_tensors:
+        op = t._keras_history.operation
+        if not isinstance(op, k.layers.Layer):
+            if type(op).__name__ == "ZerosLike":
+                continue  # an LSTM given h only: kspec starts its cell state at zero too
+            raise _fail(f"an input comes from the Keras operation {type(op).__name__}, not "
+                        "from a layer; a spec connects layers only", layer)
+        names.append(op.name)
+    if type(layer).__name__ in ("SimpleRNN", "LSTM", "GRU"):
+        # the states of one RNN (return_state) are one input in a spec
+        names = [n for i, n in enumerate(names) if i < 2 or n != names[i - 1]]
     kwargs = getattr(node.arguments, "kwargs", {}) or {}
     return names, kwargs
 
@@ -404,8 +404,27 @@ def train_section(model) -> dict | None:
     return out
 
 
-def import_spec(path: Path, extends: str | None = None) -> tuple[dict, list[str]]:
-    """(spec data, notes) for a saved Keras model."""
+def extends_ref(base: str, out: Path | None) -> str:
+    """`--extends` as the new spec must write it: a bundled name, or a path from the
+    folder the spec is written to."""
+    import os
+
+    from ..spec.library import bundled
+    if base in bundled():
+        return base
+    if not Path(base).is_file():
+        from ..spec.base import did_you_mean
+        raise SpecError.single(f"--extends: no spec file {base} and no bundled spec of that "
+                               f"name.{did_you_mean(base, bundled(), ' ')}")
+    folder = Path(out).resolve().parent if out is not None else Path.cwd()
+    return Path(os.path.relpath(Path(base).resolve(), folder)).as_posix()
+
+
+def import_spec(path: Path, extends: str | None = None,
+                out: Path | None = None) -> tuple[dict, list[str]]:
+    """(spec data, notes) for a saved Keras model; `out` is where the spec will be written."""
+    if extends:
+        extends = extends_ref(extends, out)
     model = load_keras_model(path)
     section = model_section(model)
     notes = []
@@ -414,7 +433,6 @@ def import_spec(path: Path, extends: str | None = None) -> tuple[dict, list[str]
         train = train_section(model)
     except ImportProblem as exc:
         notes.append(f"training settings left out: {exc.problems[0].message}")
-    import re
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", model.name) or "imported"
     if not re.match(r"[A-Za-z0-9]", name):
         name = "imported_" + name

@@ -43,7 +43,7 @@ train:
 
 EXTENDS = """\
 {modeline}
-# Starts from the bundled spec '{base}': what is not written here comes from it.
+# Starts from the spec '{base}': what is not written here comes from it.
 # `kspec show {base}` prints it; `kspec export {file}` prints the merged result.
 # Mappings merge key by key, lists replace whole; `unset: [train.callbacks]` deletes
 # an inherited key.
@@ -80,10 +80,23 @@ def _examples(loaded) -> str:
         lines.append(f"#   optimizer: {{{opt.kind}: {{learning_rate: {opt.lr_value / 2:g}}}}}")
     model = loaded.raw.get("model")
     named = named_layers(model.get("layers"), ()) if isinstance(model, dict) else {}
-    if named:
-        lines += ["# model:", "#   layers_by_name:"]
-        lines += [f"#     {n}: {{...}}   # change this layer's parameters" for n in named]
+    examples = []
+    for name, (path, kind) in named.items():
+        params = _get(model["layers"], path)[kind]
+        for key in ("units", "filters"):
+            if isinstance(params.get(key), int):
+                examples.append(f"#     {name}: {{{key}: {params[key] * 2}}}")
+                break
+    if examples:
+        lines += ["# model:", "#   layers_by_name:   # change a named layer, keep the list"]
+        lines += examples
     return "\n".join(lines) + "\n"
+
+
+def _get(data, path):
+    for part in path:
+        data = data[part]
+    return data
 
 
 def new_spec_text(target: Path, base: str | None = None, inline: bool = False) -> str:
@@ -91,15 +104,19 @@ def new_spec_text(target: Path, base: str | None = None, inline: bool = False) -
     if base is None:
         return TEMPLATE.format(modeline=modeline(target), name=spec_name(target))
     library = bundled()
-    if base not in library:
+    if base in library:
+        ref = base
+    elif Path(base).is_file():  # a classmate's spec: extended by its path from the new file
+        ref = Path(os.path.relpath(Path(base).resolve(), target.resolve().parent)).as_posix()
+    else:
         from ..spec.base import did_you_mean
         raise SpecError.single(f"no bundled spec named '{base}'.{did_you_mean(base, library, ' ')} "
-                               "(kspec list shows them)")
+                               "(kspec list shows them; or give a spec file's path)")
     from ..spec.load import load_spec
     loaded = load_spec(base)
     if inline:
         return _inline(loaded, target)
-    return EXTENDS.format(modeline=modeline(target), base=base, file=target.name,
+    return EXTENDS.format(modeline=modeline(target), base=ref, file=target.name,
                           name=spec_name(target),
                           description=f"My version of {base}: say what you changed and why.",
                           examples=_examples(loaded))
