@@ -283,8 +283,10 @@ def export(spec, out, overrides):
     """SPEC as one self-contained file: extends resolved, every default written out,
     canonical key order, and a header with its fingerprint."""
     from builder.share.canonical import export_text
+    from builder.share.new import with_modeline
     from builder.spec.load import load_spec
-    _emit(export_text(load_spec(spec, overrides)), out)
+    text = export_text(load_spec(spec, overrides))
+    _emit(with_modeline(text, out) if out is not None else text, out)
 
 
 @main.command()
@@ -416,6 +418,9 @@ def upgrade(spec, out, in_place):
         if notes:
             _emit(text, spec)
         return
+    if out is not None and notes:
+        from builder.share.new import with_modeline
+        text = with_modeline(text, out) if text.startswith("# yaml-language-server:") else text
     _emit(text, out)
 
 

@@ -107,7 +107,8 @@ def test_export_is_self_contained_and_keeps_the_fingerprint(write_spec, cli, tmp
     result = cli("export", child, "-o", out)
     assert result.exit_code == 0, result.stderr
     text = out.read_text()
-    header = text.splitlines()[:3]
+    assert text.startswith("# yaml-language-server: $schema=")  # editors check it too
+    header = text.splitlines()[:4]
     loaded = load_spec(child)
     assert any(f"fingerprint: {fingerprint(loaded.spec)}" in h for h in header)
     assert any("kspec 0.1.0" in h for h in header)

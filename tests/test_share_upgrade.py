@@ -38,6 +38,8 @@ def test_upgrade_converts_format_0(cli, tmp_path):
     result = cli("upgrade", FORMAT0, "-o", out)
     assert result.exit_code == 0, result.stderr
     assert "upgraded: model.input_shape -> model.input" in result.stderr
+    first = out.read_text().splitlines()[0]
+    assert (out.parent / first.split("$schema=")[1]).is_file(), "the modeline finds the schema"
     data = yaml.safe_load(out.read_text())
     assert data["kspec"] == 1
     assert data["model"]["input"] == [4] and "input_shape" not in data["model"]

@@ -63,6 +63,15 @@ def modeline(target: Path) -> str:
             "# (write that file once with: kspec schema -o kspec.schema.json)")
 
 
+def with_modeline(text: str, target: Path) -> str:
+    """`text` with its first line the editor modeline for a file written to `target`
+    (an existing modeline is pointed at the schema again from the new place)."""
+    lines = text.split("\n")
+    if lines and lines[0].startswith("# yaml-language-server:"):
+        lines = lines[1:]
+    return modeline(target) + "\n" + "\n".join(lines)
+
+
 def spec_name(path: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).stem)
     return name if re.match(r"[A-Za-z0-9]", name) else "spec_" + name.lstrip("_.-")
