@@ -182,7 +182,8 @@ def _spec_ref(loaded, out_path: Path | None) -> str:
     if out_path is None:
         return _quote(str(path))
     rel = os.path.relpath(path, Path(out_path).resolve().parent)
-    return f"os.path.join(os.path.dirname(os.path.abspath(__file__)), {_quote(Path(rel).as_posix())})"
+    return ("os.path.join(os.path.dirname(os.path.abspath(__file__)), "
+            f"{_quote(Path(rel).as_posix())})")
 
 
 def _train_lines(loaded, model, plan, code: Code) -> list[str]:
@@ -269,7 +270,8 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
         doc = (f'    """The {spec.name} network: {len(plan.nodes)} layers, '
                f'{model.count_params():,} parameters."""' if role == "model" else
                f'    """The {role} network of {spec.name}: {model.count_params():,} parameters."""')
-        functions.append("\n".join([f"def {fn}():", doc] + model_lines(model, plan, model.name, code)))
+        body = model_lines(model, plan, model.name, code)
+        functions.append("\n".join([f"def {fn}():", doc] + body))
     if "model" not in built:
         roles = ", ".join(f"{_quote(r)}: build_{identifier(r, set())}()" for r in built)
         functions.append(f'def build_model():\n    """Every network of {spec.name}, by role."""\n'
@@ -277,12 +279,13 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
     supervised = spec.task == "supervised" and "model" in built
     if supervised:
         model, plan = built["model"]
-        main = "\n".join([f"def main(epochs=EPOCHS):",
-                          '    """Train as `kspec train` does; returns the model and its history."""']
-                         + _train_lines(loaded, model, plan, code))
+        main = "\n".join(["def main(epochs=EPOCHS):",
+                          '    """Train as `kspec train` does; returns the model and its '
+                          'history."""'] + _train_lines(loaded, model, plan, code))
     else:
-        main = (f'def main(epochs=None):\n    """kspec trains a {spec.task} spec itself (kspec train '
-                f'SPEC); this script builds its networks."""\n    models = build_model()\n'
+        main = (f'def main(epochs=None):\n    """kspec trains a {spec.task} spec itself '
+                f'(kspec train SPEC); this script builds its networks."""\n'
+                "    models = build_model()\n"
                 "    for model in models.values():\n        model.summary()\n    return models")
     uses_weights = any(n.layer.weights for _, plan in built.values() for n in plan.nodes)
     description = " ".join(spec.description.split()) or "(no description)"

@@ -83,12 +83,13 @@ class Differ:
         if isinstance(a, dict) and isinstance(b, dict):
             for key in list(a) + [k for k in b if k not in a]:
                 sub = path + (key,)
+                sub_ann = child_annotation(ann, key)
                 if key not in b:
-                    self.lines.append(f"- {_path(sub)}: {_render(a[key], child_annotation(ann, key))}")
+                    self.lines.append(f"- {_path(sub)}: {_render(a[key], sub_ann)}")
                 elif key not in a:
-                    self.lines.append(f"+ {_path(sub)}: {_render(b[key], child_annotation(ann, key))}")
+                    self.lines.append(f"+ {_path(sub)}: {_render(b[key], sub_ann)}")
                 else:
-                    self.walk(a[key], b[key], child_annotation(ann, key), sub)
+                    self.walk(a[key], b[key], sub_ann, sub)
             return
         self.change(path, _render(a, ann), _render(b, ann))
 

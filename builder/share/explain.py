@@ -29,10 +29,6 @@ class Line:
     note: str = ""
 
 
-def _n(x) -> str:
-    return "None" if x is None else f"{x:,}" if isinstance(x, int) and x >= 10_000 else str(x)
-
-
 def _x(*parts) -> str:
     return " x ".join(str(p) for p in parts)
 
@@ -72,7 +68,8 @@ def _conv_shape(layer, shape) -> str:
             texts.append(f"{n} x {si} = {n * si} (padding same)" if layer.padding == "same"
                          else f"({n} - 1) x {si} + {span} = {(n - 1) * si + span}")
     else:
-        texts = [_window(n, ki, si, layer.padding, di) for n, ki, si, di in zip(shape[:-1], k, s, d)]
+        texts = [_window(n, ki, si, layer.padding, di)
+                 for n, ki, si, di in zip(shape[:-1], k, s, d)]
     names = ("height", "width") if rank == 2 else ("steps",)
     return f"{_per_axis(texts, names)}; {layer.filters} filters make {layer.filters} channels"
 
@@ -164,7 +161,8 @@ def _params(layer, shapes):
     if isinstance(layer, core.Maxout):
         return _dense(layer.units, shape[-1], True, layer.pieces)
     if isinstance(layer, conv.SeparableConv2D):
-        k, c, m, f = as_tuple(layer.kernel_size, 2), shape[-1], layer.depth_multiplier, layer.filters
+        k, c = as_tuple(layer.kernel_size, 2), shape[-1]
+        m, f = layer.depth_multiplier, layer.filters
         n = k[0] * k[1] * c * m + c * m * f + (f if layer.use_bias else 0)
         text = (f"{_x(*k, c, m)} depthwise + {_x(c * m, f)} pointwise"
                 + (f" + {f} bias" if layer.use_bias else ""))
@@ -176,7 +174,8 @@ def _params(layer, shapes):
             return f"({_x(*k, c)} + 1) x {f}", (math.prod(k) * c + 1) * f
         return f"{_x(*k, c, f)} (no bias)", math.prod(k) * c * f
     if isinstance(layer, core.Embedding):
-        return f"{layer.input_dim} ids x {layer.output_dim} numbers", layer.input_dim * layer.output_dim
+        n = layer.input_dim * layer.output_dim
+        return f"{layer.input_dim} ids x {layer.output_dim} numbers", n
     if isinstance(layer, core.BatchNormalization):
         c = shape[layer.axis]
         learned = int(layer.center) + int(layer.scale)
@@ -190,7 +189,8 @@ def _params(layer, shapes):
         c = shape[layer.axis] if layer.axis is not None else math.prod(shape)
         if not layer.needs_adapt:
             return "0", 0, "mean and variance are given in the spec: constants, not weights"
-        return f"2 x {c} + 1", 2 * c + 1, "mean, variance and a count, adapted to the data; none trained"
+        return (f"2 x {c} + 1", 2 * c + 1,
+                "mean, variance and a count, adapted to the data; none trained")
     if isinstance(layer, recurrent.Recurrent):
         return _rnn(layer, shape[-1])
     if isinstance(layer, recurrent.Bidirectional):

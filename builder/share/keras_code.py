@@ -45,10 +45,13 @@ def _fresh_config(obj, config: dict) -> dict:
     nodes = [n for n in getattr(obj, "_inbound_nodes", []) if n.operation is obj]
     if len(nodes) == 1:
         def like(t):
-            return k.Input(batch_shape=t.shape, dtype=t.dtype) if isinstance(t, k.KerasTensor) else t
+            if isinstance(t, k.KerasTensor):
+                return k.Input(batch_shape=t.shape, dtype=t.dtype)
+            return t
         try:
             a = nodes[0].arguments
-            fresh(*k.tree.map_structure(like, list(a.args)), **k.tree.map_structure(like, dict(a.kwargs)))
+            fresh(*k.tree.map_structure(like, list(a.args)),
+                  **k.tree.map_structure(like, dict(a.kwargs)))
         except Exception:  # noqa: BLE001 - compare with the unbuilt instance then
             pass
     return fresh.get_config()
@@ -123,7 +126,8 @@ class Code:
         if isinstance(value, list):
             return "[" + ", ".join(self.value(v) for v in value) + "]"
         if isinstance(value, dict):
-            return "{" + ", ".join(f"{self.value(k)}: {self.value(v)}" for k, v in value.items()) + "}"
+            items = (f"{self.value(k)}: {self.value(v)}" for k, v in value.items())
+            return "{" + ", ".join(items) + "}"
         if isinstance(value, str):
             return _quote(value)
         if isinstance(value, float):

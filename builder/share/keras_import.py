@@ -88,15 +88,12 @@ def _unknown(catalog, name):
 
 def entry_params(cls, config: dict) -> dict:
     """Read the fields of catalog entry `cls` from a Keras config."""
-    names = {cls.keras_names.get(f, f): f for f in cls.model_fields}
-    for f, info in cls.model_fields.items():
-        if info.alias:
-            names.setdefault(f, f)
+    # the Keras argument of each field: renamed in keras_names, or the field's name
+    # without the trailing _ that keeps it clear of pydantic's own (output_shape_)
+    names = {cls.keras_names.get(f, f.rstrip("_")): f for f in cls.model_fields}
     params = {}
     for key, value in config.items():
         field = names.get(key)
-        if key == "output_shape" and "output_shape_" in cls.model_fields:
-            field = "output_shape_"
         if field is None or field in Layer.COMMON:
             continue
         ann = field_annotation(cls, field)
@@ -137,7 +134,7 @@ def layer_entry(layer) -> tuple[str, dict]:
         if LAYERS.lookup(kind) is not None:
             return kind, entry_params(LAYERS.lookup(kind), config)
     for kind, cls in LAYERS.entries.items():
-        if getattr(cls, "keras_class", "") == cls_name and kind == LAYERS.lookup(kind).kind:
+        if getattr(cls, "keras_class", "") == cls_name:
             return kind, entry_params(cls, config)
     raise _fail("kspec has no layer that builds this Keras class "
                 "(kspec catalog layers lists them)", layer)
@@ -151,11 +148,14 @@ def _input_shapes(layer) -> list | None:
 def _check_same(layer, entry) -> None:
     """Build the entry again, on inputs of the same shapes (some configs record what
     building decided); any argument that comes out different is not expressible."""
+    k = keras()
     made = entry.make(layer.name)[0]
     shapes = _input_shapes(layer)
     if shapes:
-        entry.call(made, [keras().Input(batch_shape=s) for s in shapes])
-    k = keras()
+        try:
+            entry.call(made, [k.Input(batch_shape=s) for s in shapes])
+        except Exception:  # noqa: BLE001 - then the unbuilt configs are compared
+            made = entry.make(layer.name)[0]
     if k.saving.get_registered_name(type(made)) != k.saving.get_registered_name(type(layer)):
         raise _fail(f"kspec would build a {type(made).__name__} instead", layer)
     mine, theirs = made.get_config(), layer.get_config()
@@ -195,7 +195,7 @@ def minimal(kind: str, params: dict, layer) -> dict:
 
 # ---- the graph --------------------------------------------------------------------------
 
-def _sources(layer, model) -> tuple[list[str], dict]:
+def _sources(layer) -> tuple[list[str], dict]:
     nodes = [n for n in layer._inbound_nodes if n.operation is layer]
     if len(nodes) != 1:
         raise _fail("the layer is used more than once (shared weights); a spec gives each "
@@ -270,7 +270,7 @@ def _functional(model):
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":
             continue
-        srcs, kwargs = _sources(layer, model)
+        srcs, kwargs = _sources(layer)
         layers.append((layer, srcs, kwargs))
     outputs = [t._keras_history.operation.name for t in model.outputs]
     return inputs, layers, outputs

@@ -335,7 +335,8 @@ def apply_unset(base, bpos: dict, items, pos: dict):
         for depth, part in enumerate(key):
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            elif isinstance(node, list) and isinstance(part, int) \
+                    and -len(node) <= part < len(node):
                 part = part % len(node)
                 node = node[part]
             else:
@@ -343,9 +344,9 @@ def apply_unset(base, bpos: dict, items, pos: dict):
                 options = list(node) if isinstance(node, dict) else []
                 hint = did_you_mean(part, options) if options else (
                     f"; it has {len(node)} items" if isinstance(node, list) else "")
-                raise _problem(f"unset: the inherited spec has no '{item}' "
-                               f"(nothing at '{part}'{' under ' + '.'.join(map(str, where)) if where else ''})"
-                               f"{hint}", (UNSET, i), pos)
+                under = f" under {'.'.join(map(str, where))}" if where else ""
+                raise _problem(f"unset: the inherited spec has no '{item}' (nothing at "
+                               f"'{part}'{under}){hint}", (UNSET, i), pos)
             key = key[:depth] + (part,) + key[depth + 1:]
         marked.add(tuple(key))
     out: dict = {}

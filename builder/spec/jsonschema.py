@@ -70,7 +70,8 @@ def _compact(schema):
     alts = out.get("anyOf")
     if alts and len(alts) == 2 and {"type": "null"} in alts:
         other = alts[0] if alts[1] == {"type": "null"} else alts[1]
-        if isinstance(other.get("type"), str) and not {"anyOf", "oneOf", "allOf", "$ref"} & set(other):
+        plain = not {"anyOf", "oneOf", "allOf", "$ref"} & set(other)
+        if isinstance(other.get("type"), str) and plain:
             del out["anyOf"]
             out = {**other, **out, "type": [other["type"], "null"]}
     return out
@@ -166,7 +167,8 @@ def _catalog_schema(cat: Catalog, definitions: dict) -> dict:
         names[name] = key
     aliases = {alias: names[target] for alias, target in sorted(cat.aliases.items())
                if target in names}
-    bare = sorted(n for n, c in {**cat.entries, **{a: cat.entries[t] for a, t in cat.aliases.items()}}.items()
+    every = {**cat.entries, **{a: cat.entries[t] for a, t in cat.aliases.items()}}
+    bare = sorted(n for n, c in every.items()  # names that may stand alone
                   if not any(f.is_required() for f in c.model_fields.values()))
     properties = {n: {"$ref": f"#/definitions/{k}"} for n, k in {**names, **aliases}.items()}
     return {
