@@ -53,7 +53,7 @@ def test_unknown_key_is_an_error_with_a_suggestion_at_the_set(base):
     assert "did you mean 'learning_rate'" in p.message
     with pytest.raises(SpecError, match="did you mean 'train'"):
         load_spec(base, ["trian.epochs=3"])
-    with pytest.raises(SpecError, match="unknown optimizer 'adma'; did you mean 'adam'"):
+    with pytest.raises(SpecError, match="neither a parameter of adam nor an optimizer kspec knows; did you mean 'adam'"):
         load_spec(base, ["train.optimizer.adma.learning_rate=0.1"])
 
 
@@ -72,3 +72,17 @@ def test_values_set_on_the_command_line_are_placed_there(base):
     (p,) = err.value.problems
     assert p.position.file == "--set model.layers=[{dense: {units: -1}}]"
     assert p.path == ("model", "layers", 0, "dense", "units")
+
+
+def test_the_entry_name_may_be_left_out(base, write_spec):
+    spec = load_spec(base, ["train.optimizer.learning_rate=0.5", "model.layers[0].units=64",
+                            "model.layers[1].rate=0.4"]).spec
+    assert spec.train.optimizer.kind == "adam" and spec.train.optimizer.learning_rate == 0.5
+    assert spec.train.optimizer.beta_1 == 0.8
+    assert spec.model.layers[0].units == 64 and spec.model.layers[1].rate == 0.4
+    rnn = write_spec(BASE.replace("input: [4]", "input: [4, 1]").replace(
+        "- dense: {units: 16, activation: relu, name: h}", "- lstm: {units: 16, name: h}")
+        .replace("preprocess: [standardize]", "preprocess: [standardize, {reshape: [4, 1]}]"),
+        "rnn.yaml")
+    layer = load_spec(rnn, ["model.layers[0].dropout=0.3"]).spec.model.layers[0]
+    assert layer.kind == "lstm" and layer.dropout == 0.3  # the lstm's parameter, not a layer

@@ -3,8 +3,12 @@
 The value is parsed as YAML and merged with the same rules as `extends` (see
 compose.py): a mapping merges into a mapping, anything else replaces, and naming
 another catalog entry replaces the entry. List items are reached by index:
-`model.layers[2].dense.units=64` (or `model.layers.2.dense.units=64`). A key the
-schema does not know is reported by validation, with a suggestion, at `--set`.
+`model.layers[2].dense.units=64` (or `model.layers.2.dense.units=64`). Inside a
+catalog entry the entry's name may be left out: `train.optimizer.learning_rate=0.01`
+sets the learning rate of whichever optimizer the spec has (a parameter of the
+entry wins over an entry of the same name: an lstm's `dropout` is its parameter).
+A key the schema does not know is reported by validation, with a suggestion, at
+`--set`.
 """
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ import yaml
 
 from .base import did_you_mean
 from .compose import (apply_layers_by_name, catalog_of, child_annotation, entry_form,
-                      merge, replace_subtree, spec_annotation, value_positions)
+                      field_annotation, merge, replace_subtree, spec_annotation,
+                      value_positions)
 from .problems import Position, SpecError
 from .yamlpos import PositionMap
 
@@ -93,10 +98,19 @@ def _set(node, done: tuple, rest: tuple, value, ann, item, pos, where):
                                "nothing to pick", done, where)
     catalog = catalog_of(ann)
     if catalog is not None:
+        current = entry_form(catalog, node)
+        if current is not None and field_annotation(current[1], part) is not None:
+            # a parameter of the entry already there: `train.optimizer.learning_rate=0.01`
+            # (also where a layer kind shares the name, e.g. an lstm's dropout)
+            return _set_in_entry(node, done, current[0], (part,) + rest, value, catalog,
+                                 item, pos, where)
         if catalog.lookup(part) is None:
-            hint = did_you_mean(part, list(catalog.entries) + list(catalog.aliases))
-            raise SpecError.single(f"unknown {catalog.what} '{part}'{hint}",
-                                   done, where)
+            params = list(current[1].model_fields) if current is not None else []
+            hint = did_you_mean(part, list(catalog.entries) + list(catalog.aliases) + params)
+            article = "an" if catalog.what[0] in "aeiou" else "a"
+            raise SpecError.single(f"'{part}' is neither a parameter of "
+                                   f"{current[0] if current else 'the entry here'} nor "
+                                   f"{article} {catalog.what} kspec knows{hint}", done, where)
         return _set_in_entry(node, done, part, rest, value, catalog, item, pos, where)
     if node is None:
         node = {}
