@@ -9,12 +9,10 @@ data (the process boundary) and runs inside a limited process (worker.py).
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from ..spec.problems import Report, SpecError
 from .fingerprint import structure, training_key
-from .outcome import zero
 from .rubric import load_rubric
 from .static_checks import GraphFacts, graph_check, lint_check, spec_check
 from .submission import (Rejected, Submission, check_data_paths, inside, merge_teacher_data,
@@ -108,10 +106,13 @@ def _one_shape(shape):
 
 
 def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
-    """check name -> {key, spec, epochs, seeds, metric} or {skip: reason}."""
+    """check name -> {key, spec, epochs, asked_epochs, seeds} or {skip: reason}."""
     plans = {}
     skip = None
-    if report.errors:
+    if spec.task != "supervised":
+        skip = (f"not trained: the grader trains supervised specs; this one has task: "
+                f"{spec.task}")
+    elif report.errors:
         skip = (f"not trained: the spec has {len(report.errors)} error(s), the first: "
                 f"{report.errors[0].render()}")
     elif facts is None:
@@ -130,7 +131,7 @@ def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
         key = training_key(spec, rubric.seed, epochs) + f"-s{check.train.seeds}"
         plans[check.name] = {"key": key, "spec": {**merged, "seed": rubric.seed},
                              "epochs": epochs, "asked_epochs": spec.train.epochs,
-                             "seeds": seeds, "metric": check.train.metric}
+                             "seeds": seeds}
     return plans
 
 
@@ -185,13 +186,3 @@ def _render(problems) -> str:
 
 def _path(text):
     return Path(text) if text else None
-
-
-def not_graded(rubric, reason: str) -> dict:
-    """Outcomes for every check of a submission that could not be graded."""
-    return {c.name: zero(c, reason).to_json() for c in rubric.checks}
-
-
-def deadline_after(seconds: float, share: float = 0.8) -> float:
-    """When training should stop, leaving the rest of the time for scoring."""
-    return time.monotonic() + seconds * share

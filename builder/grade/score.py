@@ -5,19 +5,19 @@ import statistics
 
 from .outcome import Outcome, for_check, zero
 
-# why a grading process gave no result, for the student; {limit} is filled in
+# why a grading process gave no result, for the student; {what} says which process
 STOPPED = {
-    "timeout": "stopped: it went past the time limit ({time:g} s)",
-    "memory": "stopped: it went over the memory limit ({memory} MiB)",
-    "crash": "stopped: the grading process crashed",
-    "grader_error": "the grader failed here (not necessarily your spec's fault); "
-                    "your teacher has the details",
+    "timeout": "{what} stopped: it went past the time limit ({time:g} s)",
+    "memory": "{what} stopped: it went over the memory limit ({memory} MiB)",
+    "crash": "{what} stopped: the grading process crashed",
+    "grader_error": "not graded: the grader failed here (not necessarily your spec's "
+                    "fault); your teacher has the details",
 }
 
 
 def stopped_text(status: str, limits, what: str) -> str:
-    text = STOPPED.get(status, "stopped")
-    return f"{what} {text.format(time=limits.time, memory=limits.memory)}"
+    text = STOPPED.get(status, "{what} stopped")
+    return text.format(what=what, time=limits.time, memory=limits.memory)
 
 
 def trained_outcome(check, limits, plan: dict, result: dict | None) -> Outcome:
