@@ -279,3 +279,18 @@ def test_graph_errors_in_inherited_layers_point_to_the_base(write_spec):
         load_spec(child)
     (p,) = err.value.problems
     assert p.position.file == str(base) and p.position.line == 9
+
+
+def test_layers_by_name_in_a_multi_network_spec(write_spec):
+    path = write_spec("""
+        extends: digits_vae
+        name: smaller_vae
+        models:
+          encoder:
+            layers_by_name:
+              h: {units: 32}
+        """)
+    spec = load_spec(path).spec
+    h = next(layer for layer in spec.models["encoder"].layers if layer.name == "h")
+    assert h.units == 32
+    assert spec.models["decoder"] == load_spec("digits_vae").spec.models["decoder"]
