@@ -1,35 +1,25 @@
-"""Canonical forms of a validated spec: a hash for "these two train the same", and a
-name-free structure for the similarity report.
-
-TODO(issue 7): builder/share/ is getting the project's canonical spec fingerprint;
-switch `fingerprint` to it when it lands (this one hashes the validated spec's
-JSON dump with sorted keys, so comments, key order and written-out defaults of
-catalog entries do not change it).
-"""
+"""Canonical forms of a validated spec: a key for "these two train the same", and a
+name-free structure for the similarity report. Both start from the project's
+canonical form (builder/share/canonical.py: defaults written out, aliases resolved,
+so comments, key order and shorthand change nothing)."""
 from __future__ import annotations
 
 import hashlib
 import json
+
+from ..share.canonical import canonical, canonical_spec
+from ..share.canonical import fingerprint as spec_fingerprint
 
 
 def canonical_json(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def fingerprint(data) -> str:
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]
-
-
-def spec_fingerprint(spec) -> str:
-    """Hash of a validated Spec as a whole (name and description included)."""
-    return fingerprint(spec.model_dump(mode="json"))
-
-
 def training_key(spec, seed: int, epochs: int) -> str:
     """Two submissions with the same key train to the same result: the key leaves
     out what does not change training (spec name, description, layer names) and
     puts in what the grader imposes (the teacher's seed, the capped epoch count)."""
-    data = spec.model_dump(mode="json")
+    data = canonical_spec(spec)
     data.pop("name", None)
     data.pop("description", None)
     data["seed"] = seed
@@ -38,7 +28,7 @@ def training_key(spec, seed: int, epochs: int) -> str:
     data["model"]["layers"] = tokens
     if data["model"].get("outputs"):
         data["model"]["outputs"] = [names.get(o, o) for o in data["model"]["outputs"]]
-    return fingerprint(data)
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]
 
 
 # ---- structure, for the similarity report --------------------------------------
@@ -55,7 +45,7 @@ def _layers_without_names(spec) -> tuple[list[str], dict]:
 
     def walk(layers):
         for entry in layers:
-            data = entry.to_data()
+            data = canonical(entry)
             kind, params = (data, {}) if isinstance(data, str) else next(iter(data.items()))
             params = dict(params)
             if params.get("name"):
