@@ -104,6 +104,8 @@ def train(spec, out, epochs, overrides, quiet):
         if isinstance(result.metrics.get(part), dict):
             values = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics[part].items())
             click.echo(f"{part:>10}: {values}")
+    for line in getattr(result, "notes", ()):  # task extras: baselines, a text sample
+        click.echo(line)
     click.echo(f"saved run: {result.path}")
 
 
@@ -422,6 +424,23 @@ def upgrade(spec, out, in_place):
         from builder.share.new import with_modeline
         text = with_modeline(text, out) if text.startswith("# yaml-language-server:") else text
     _emit(text, out)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--steps", type=click.IntRange(min=1), required=True,
+              help="values to forecast past the end of the series")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="CSV to write (default RUN_DIR/forecast_<steps>.csv); the plot goes beside it")
+@user_errors
+def forecast(run_dir, steps, out):
+    """Forecast STEPS values after the series of a forecasting run, recursively (each
+    prediction becomes the last value of the next window)."""
+    from builder.forecast import forecast_run
+    path, plot, rows = forecast_run(run_dir, steps, out)
+    for step, time, value in rows:
+        click.echo(f"{time:>12}  {value:g}")
+    click.echo(f"saved forecast: {path} and {plot}")
 
 
 if __name__ == "__main__":

@@ -144,24 +144,15 @@ def tabulate(run: Run, names, outputs) -> Predictions:
 
 
 def generate(run: Run, prompt_ids, length: int, temperature: float, seed: int) -> Predictions:
-    """A language model continues the prompt's last window, one sampled token at a time."""
+    """A language model continues the prompt's last window, one sampled token at a time
+    (builder/textgen.py samples, for next-token and every-position models alike)."""
     from .data.text import decode
+    from .textgen import continue_ids, pad_id
     state = run.saved.raw["source_state"]
     vocab, level = state["vocab"], state["level"]
-    rng = np.random.default_rng(seed)
-    window = list(prompt_ids[0])
-    new = []
-    for _ in range(length):
-        x = run.saved.inputs(np.asarray([window[-len(prompt_ids[0]):]], dtype=prompt_ids.dtype))
-        p = np.asarray(run.model(x, training=False))[0].astype("float64")
-        if temperature <= 0:
-            token = int(np.argmax(p))
-        else:
-            logp = np.log(np.clip(p, 1e-12, None)) / temperature
-            q = np.exp(logp - logp.max())
-            token = int(rng.choice(len(q), p=q / q.sum()))
-        new.append(token)
-        window.append(token)
+    new = continue_ids(run.model, list(prompt_ids[0]), length, temperature, None,
+                       np.random.default_rng(seed), pad_id(vocab),
+                       bool(getattr(run.loss, "from_logits", False)))
     text = decode(new, vocab, level)
     return Predictions(["generated"], [[text]], np.asarray(new), text=text)
 

@@ -80,7 +80,8 @@ def offline_bundled():
             spec = load_spec(path).spec
         except Exception:  # another issue's spec that does not load here: not ours to test
             continue
-        if spec.data.source.kind != "keras":
+        file = getattr(spec.data.source, "path", None)  # a file the user downloads first
+        if spec.data.source.kind != "keras" and (file is None or (path.parent / file).exists()):
             out.append(name)
     return out
 

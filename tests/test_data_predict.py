@@ -11,8 +11,9 @@ from builder.spec.load import load_spec
 
 
 def train_run(spec, out, epochs, overrides=()):
-    from builder.train.supervised import train
-    return train(load_spec(spec, overrides), out=out, epochs=epochs, verbose=0)
+    from builder.tasks import TASKS  # as kspec train does: the spec's task trains it
+    loaded = load_spec(spec, overrides)
+    return TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs, verbose=0)
 
 
 @pytest.fixture(scope="module")

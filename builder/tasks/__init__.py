@@ -7,3 +7,4 @@ registers every task.
 """
 from .base import TASKS, Task  # noqa: F401
 from . import supervised  # noqa: F401,E402
+from . import forecast, language_model  # noqa: F401,E402  (sequence tasks)

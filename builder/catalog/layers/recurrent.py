@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..activations import ActivationRef
 from .base import LAYERS, Layer, LayerRef, ShapeError, expect_rank, fmt
@@ -108,6 +108,17 @@ class Bidirectional(Layer):
     positional: ClassVar[str] = "layer"
     layer: LayerRef
     merge_mode: Literal["concat", "sum", "mul", "ave"] = "concat"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrapped_layer_inline(cls, data):
+        """`bidirectional: {lstm: 8, merge_mode: sum}` means layer: {lstm: 8}."""
+        if isinstance(data, dict) and "layer" not in data:
+            named = [k for k in data if k not in cls.model_fields and LAYERS.lookup(k)]
+            if len(named) == 1:
+                data = {**{k: v for k, v in data.items() if k != named[0]},
+                        "layer": {named[0]: data[named[0]]}}
+        return data
 
     def output_shape(self, shapes):
         if not isinstance(self.layer, Recurrent):

@@ -1,0 +1,252 @@
+"""Forecasting: errors in the series' own units, the naive baselines, plots, and
+`kspec forecast` (recursive multi-step forecasts from a trained run).
+
+A forecast is only worth something if it beats the obvious guesses, so every
+forecasting run is scored next to two baselines on the very same test windows:
+
+* naive_last: every future value equals the last value of the window;
+* seasonal_naive: each future value equals the value one season earlier
+  (12 months for monthly data).
+
+Example i of a `timeseries` source is the window series[i : i+window] and its
+target series[i+window : i+window+horizon]; the split keeps each example's
+position (`Prepared.indices`), so targets and baselines are read from the raw
+series itself, never from scaled values.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .data.errors import DataLoadError
+
+FORECAST_FILE = "forecast.json"  # what `kspec forecast` needs, saved with the run
+MAX_SAVED = 100_000  # values of the series kept in forecast.json (its tail if longer)
+
+
+# ---- errors and baselines -----------------------------------------------------
+
+def errors(pred, actual) -> dict:
+    diff = np.asarray(pred, "float64") - np.asarray(actual, "float64")
+    return {"rmse": float(np.sqrt(np.mean(diff ** 2))), "mae": float(np.mean(np.abs(diff)))}
+
+
+def targets_at(series, starts, window: int, horizon: int) -> np.ndarray:
+    """The true future values of the windows starting at `starts`: (n, horizon)."""
+    return series[np.asarray(starts)[:, None] + window + np.arange(horizon)[None, :]]
+
+
+def naive_last(series, starts, window: int, horizon: int) -> np.ndarray:
+    last = series[np.asarray(starts) + window - 1]
+    return np.repeat(last[:, None], horizon, axis=1)
+
+
+def seasonal_naive(series, starts, window: int, horizon: int, season: int):
+    """Each future step t+h is predicted by the last value at the same point of the
+    season that the model could have seen (t+h-season, or earlier for h >= season).
+    None if some window lies too early in the series to have one."""
+    h = np.arange(horizon)
+    back = season * (h // season + 1)  # h < season: one season back; else as many as needed
+    idx = np.asarray(starts)[:, None] + window + h[None, :] - back[None, :]
+    if idx.size and idx.min() < 0:
+        return None
+    return series[idx]
+
+
+# ---- scoring a trained model ---------------------------------------------------
+
+@dataclass
+class Scored:
+    metrics: dict  # part -> {rmse, mae} in the series' units
+    baselines: dict  # {naive_last: {rmse, mae}, seasonal_naive: {...}} on the test windows
+    predictions: dict  # part -> (starts, predicted (n, horizon), actual (n, horizon))
+
+
+def predict_units(model, x, steps, states):
+    """Model outputs for inputs x, mapped back to the series' units."""
+    from .data.pipeline import invert_target
+    y = np.asarray(model.predict(x, batch_size=256, verbose=0), "float64")
+    return np.asarray(invert_target(steps, states, y), "float64").reshape(len(x), -1)
+
+
+def score(model, data, spec, season: int | None) -> Scored:
+    source = spec.data.source
+    window, horizon = source.window, source.horizon
+    series = np.asarray(data.series, "float64")
+    metrics, predictions = {}, {}
+    for part, (x, _) in data.splits.items():
+        starts = data.indices[part]
+        pred = predict_units(model, x, spec.data.preprocess, data.states)
+        actual = targets_at(series, starts, window, horizon)
+        metrics[part] = errors(pred, actual)
+        predictions[part] = (starts, pred, actual)
+    baselines = {}
+    scored = "test" if "test" in predictions else "validation"
+    if scored in predictions:
+        starts, _, actual = predictions[scored]
+        baselines["on"] = scored
+        baselines["naive_last"] = errors(naive_last(series, starts, window, horizon), actual)
+        if season:
+            seasonal = seasonal_naive(series, starts, window, horizon, season)
+            if seasonal is not None:
+                baselines["seasonal_naive"] = errors(seasonal, actual)
+    return Scored(metrics, baselines, predictions)
+
+
+def time_labels(state: dict, n: int) -> list[str]:
+    times = state.get("times")
+    return list(times) if times and len(times) == n else [str(i) for i in range(n)]
+
+
+def write_test_table(run, scored: Scored, series, times, window, horizon, season):
+    """test_predictions.csv: one row per test window and step ahead."""
+    part = "test" if "test" in scored.predictions else "validation"
+    if part not in scored.predictions:
+        return
+    starts, pred, actual = scored.predictions[part]
+    naive = naive_last(series, starts, window, horizon)
+    seasonal = seasonal_naive(series, starts, window, horizon, season) if season else None
+    rows = []
+    for i, s in enumerate(starts):
+        for h in range(horizon):
+            row = [times[s + window + h], h + 1, float(actual[i, h]), round(float(pred[i, h]), 4),
+                   float(naive[i, h])]
+            rows.append(row + ([float(seasonal[i, h])] if seasonal is not None else []))
+    header = ["time", "steps_ahead", "actual", "predicted", "naive_last"]
+    run.write_csv(f"{part}_predictions.csv", header + (["seasonal_naive"] if seasonal is not None
+                                                        else []), rows)
+
+
+def plot_fit(path, scored: Scored, series, times, window, title):
+    """The whole series, the model's one-step-ahead predictions on every split, the
+    test period shaded: predicted vs actual over the test period at a glance."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    t = np.arange(len(series))
+    ax.plot(t, series, color="black", lw=1.2, label="actual")
+    colors = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:red"}
+    for part, (starts, pred, _) in scored.predictions.items():
+        order = np.argsort(starts)
+        ax.plot(np.asarray(starts)[order] + window, pred[order, 0], color=colors[part], lw=1.4,
+                label=f"predicted ({part})")
+    if "test" in scored.predictions:
+        first = int(np.min(scored.predictions["test"][0])) + window
+        ax.axvspan(first - 0.5, len(series) - 0.5, color="tab:red", alpha=0.08, label="test period")
+    step = max(1, len(series) // 12)
+    ax.set_xticks(t[::step])
+    ax.set_xticklabels([times[i] for i in t[::step]], rotation=45, ha="right", fontsize=8)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def saved_state(spec, data, season) -> dict:
+    """forecast.json: the series (its tail if long) and times, for `kspec forecast`."""
+    source = spec.data.source
+    series = np.asarray(data.series, "float64")
+    times = data.source_state.get("times")
+    return {"column": source.column, "window": source.window, "horizon": source.horizon,
+            "season": season, "series": series[-MAX_SAVED:].tolist(),
+            "times": times[-MAX_SAVED:] if times else None}
+
+
+# ---- kspec forecast -------------------------------------------------------------
+
+def next_times(times: list | None, n: int) -> list[str]:
+    """Labels for n steps after the series: months, days or numbers continue their
+    pattern (1960-12 -> 1961-01, ...); anything else becomes +1, +2, ..."""
+    if times and len(times) >= 2:
+        last, before = str(times[-1]), str(times[-2])
+        for unit, width in (("M", 7), ("D", 10)):
+            if len(last) == width and len(before) == width:
+                try:
+                    a, b = np.datetime64(before, unit), np.datetime64(last, unit)
+                except ValueError:
+                    continue
+                step = b - a
+                return [str(b + step * (i + 1)) for i in range(n)]
+        try:
+            a, b = float(before), float(last)
+            return [f"{b + (b - a) * (i + 1):g}" for i in range(n)]
+        except ValueError:
+            pass
+    return [f"+{i + 1}" for i in range(n)]
+
+
+def recursive_forecast(model, saved, history, window: int, steps: int) -> np.ndarray:
+    """Forecast `steps` values past the end of `history`: predict, append the
+    prediction to the window as if it had been observed, predict again."""
+    values = list(np.asarray(history, "float64"))
+    out = []
+    while len(out) < steps:
+        x = np.asarray(values[-window:], "float32")[None, :, None]
+        y = np.asarray(model(saved.inputs(x), training=False), "float64")
+        y = np.asarray(saved.outputs(y), "float64").reshape(-1)
+        out.extend(y.tolist())
+        values.extend(y.tolist())
+    return np.asarray(out[:steps])
+
+
+def forecast_run(run_dir, steps: int, out: Path | None = None):
+    """-> (csv path, plot path, rows) for `kspec forecast RUN_DIR --steps N`."""
+    from .predict import open_run
+    file = Path(run_dir) / FORECAST_FILE
+    if Path(run_dir).is_dir() and not file.is_file():
+        raise DataLoadError(f"{run_dir} has no {FORECAST_FILE}: kspec forecast works on runs "
+                            "of task forecast (spec `task: forecast`)")
+    run = open_run(run_dir)
+    state = json.loads(file.read_text(encoding="utf-8"))
+    series, window = np.asarray(state["series"], "float64"), int(state["window"])
+    values = recursive_forecast(run.model, run.saved, series, window, steps)
+    labels = next_times(state.get("times"), steps)
+    out = Path(out) if out is not None else run.path / f"forecast_{steps}.csv"
+    rows = [[i + 1, labels[i], round(float(v), 4)] for i, v in enumerate(values)]
+    tmp = out.with_name(f".{out.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["step", "time", state.get("column") or "value"])
+        writer.writerows(rows)
+    os.replace(tmp, out)
+    plot = out.with_suffix(".png")
+    plot_forecast(plot, series, state.get("times"), values, labels,
+                  f"{run.spec.name}: {steps} steps ahead (recursive)")
+    return out, plot, rows
+
+
+def plot_forecast(path, series, times, values, labels, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = min(len(series), max(4 * len(values), 48))  # enough history to judge the shape
+    past = np.arange(-shown, 0)
+    ahead = np.arange(len(values))
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(past, series[-shown:], color="black", lw=1.2, label="history")
+    ax.plot(np.concatenate([[-1], ahead]), np.concatenate([[series[-1]], values]),
+            color="tab:red", lw=1.4, ls="--", marker=".", label="forecast")
+    names = (list(times[-shown:]) if times else [str(i) for i in past]) + list(labels)
+    ticks = np.concatenate([past, ahead])
+    step = max(1, len(ticks) // 14)
+    ax.set_xticks(ticks[::step])
+    ax.set_xticklabels(names[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = Path(path).with_name(f".{Path(path).stem}.tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)
+

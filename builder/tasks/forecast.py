@@ -1,0 +1,56 @@
+"""forecast: a window of a series -> its next value(s), scored in the series' units
+against the naive last-value and seasonal-naive baselines (L39)."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..catalog.losses import LossRef
+from ..spec.schema import TrainSpec
+from .base import TASKS, Task
+
+
+class ForecastTrain(TrainSpec):
+    loss: LossRef = Field("mean_squared_error", description="what training minimises")
+    season: int | None = Field(
+        None, ge=1, description="length of the season (12 for monthly data) for the "
+                                "seasonal-naive baseline; null: no seasonal baseline")
+
+
+@TASKS.register
+class Forecast(Task):
+    name = "forecast"
+    doc = ("a window of a series -> its next `horizon` values; errors in the series' units "
+           "next to the naive and seasonal-naive baselines; kspec forecast RUN --steps N")
+    train_schema = ForecastTrain
+
+    def check(self, spec, plans, info, report):
+        from ..spec.check import check_data_vs_model
+        from ..spec.lint import lint
+        source = spec.data.source
+        if source.kind != "timeseries":
+            report.error(("data", "source"), f"task forecast reads a series: use "
+                         f"`timeseries: {{path, column, window, horizon}}`, not {source.kind}")
+            return
+        plan = plans["model"]
+        check_data_vs_model(info, plan, report)
+        outputs = plan.output_nodes()
+        if len(outputs) != 1 or outputs[0].shape is None:
+            return
+        node = outputs[0]
+        if tuple(node.shape) != (source.horizon,):
+            report.error(node.path, f"the model must output the next {source.horizon} value(s) "
+                         f"(horizon {source.horizon}), shape ({source.horizon},), but the last "
+                         f"layer ({node.name}) outputs {list(node.shape)}; end with "
+                         f"`- dense: {source.horizon}`")
+            return
+        if spec.train.loss.task != "regression":
+            report.error(("train", "loss"), f"{spec.train.loss.kind} is a classification loss; "
+                         "a forecast is a number: use mean_squared_error or mean_absolute_error")
+            return
+        if source.horizon == 1:  # the lectures' regression lint (linear output, no
+            lint(spec, plan, info, report)  # accuracy) assumes one number per example
+
+    def train(self, loaded, out=None, epochs=None, verbose=None):
+        from ..train.forecast import train
+        return train(loaded, out=out, epochs=epochs, verbose=verbose)
+

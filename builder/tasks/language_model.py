@@ -1,0 +1,108 @@
+"""language_model: text -> the next token (L40 char-LSTM, L41 GPT-style transformer).
+
+The `text` source gives windows of token ids and the token after each. A model
+either predicts that one next token (output (vocab,)) or, GPT-style, the next
+token at every position of the window (output (window, vocab)); then it must be
+causal, or it would read the answers: this task checks that before training.
+"""
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..catalog.layers.conv import Conv1D
+from ..catalog.layers.recurrent import Bidirectional, MultiHeadAttention, Recurrent
+from ..catalog.layers.sequence import TransformerBlock
+from ..catalog.losses import LossRef
+from ..spec.base import Strict
+from ..spec.schema import TrainSpec
+from .base import TASKS, Task
+
+
+class SampleSpec(Strict):
+    prompt: str = Field("", description="text the sample continues (default: a new line)")
+    length: int = Field(300, ge=0, le=100_000, description="tokens to write (0: no sample)")
+    temperature: float = Field(0.8, ge=0, description="0: always the likeliest token; "
+                                                      "higher: more varied")
+    top_k: int | None = Field(None, ge=1, description="sample only among the k likeliest tokens")
+    seed: int = Field(0, ge=0)
+
+
+class LanguageModelTrain(TrainSpec):
+    loss: LossRef = Field("sparse_categorical_crossentropy",
+                          description="cross-entropy of the next token")
+    sample: SampleSpec = Field(default_factory=SampleSpec,
+                               description="a text sample written to the run (sample.txt)")
+
+
+def looks_ahead(layer) -> str | None:
+    """Why this layer lets a position see later positions, or None if it does not."""
+    if isinstance(layer, Bidirectional):
+        return "bidirectional reads the sequence backwards too; drop it"
+    if isinstance(layer, Recurrent) and layer.go_backwards:
+        return "go_backwards reads from the end; set go_backwards: false"
+    if isinstance(layer, (MultiHeadAttention, TransformerBlock)) and not layer.causal:
+        return "attention without a causal mask sees every position; set causal: true"
+    if isinstance(layer, Conv1D) and layer.padding != "causal":
+        return f"padding: {layer.padding} looks at later steps; use padding: causal"
+    return None
+
+
+@TASKS.register
+class LanguageModel(Task):
+    name = "language_model"
+    doc = ("text -> the next token (char or word level); perplexity, a text sample, and "
+           "kspec generate RUN --prompt TEXT")
+    train_schema = LanguageModelTrain
+
+    def check(self, spec, plans, info, report):
+        from ..spec.check import check_data_vs_model
+        from ..spec.lint import lint
+        source = spec.data.source
+        if source.kind != "text":
+            report.error(("data", "source"), "task language_model reads a text: use "
+                         f"`text: {{path, level, window}}`, not {source.kind}")
+            return
+        plan = plans["model"]
+        check_data_vs_model(info, plan, report)
+        outputs = plan.output_nodes()
+        if report.errors or len(outputs) != 1 or outputs[0].shape is None:
+            return
+        node = outputs[0]
+        if spec.train.loss.task != "sparse_multiclass":
+            report.error(("train", "loss"), "a language model's labels are token ids: use "
+                         "sparse_categorical_crossentropy")
+            return
+        if len(node.shape) == 2:
+            if node.shape[0] != source.window:
+                report.error(node.path, f"an output at every position must have the window's "
+                             f"{source.window} positions, got {list(node.shape)}")
+                return
+            for n in plan.nodes:
+                why = looks_ahead(n.layer)
+                if why:
+                    report.error(n.path, f"the model predicts the next token at every position, "
+                                 f"so no position may see later ones: {why} (or predict only "
+                                 "the last position's next token)")
+        elif len(node.shape) != 1:
+            report.error(node.path, "a language model outputs one score per vocabulary token: "
+                         f"shape (vocab,) or (window, vocab), got {list(node.shape)}")
+            return
+        lint(spec, plan, info, report)
+
+    def train(self, loaded, out=None, epochs=None, verbose=None):
+        from ..train.language_model import train
+        return train(loaded, out=out, epochs=epochs, verbose=verbose)
+
+    def generate(self, run_dir, prompt=None, length=None, temperature=None, top_k=None,
+                 seed=None, out=None, **options):
+        """`kspec generate RUN --prompt TEXT --length N --temperature T --top-k K --seed S
+        [--out FILE.txt]`: the prompt and its continuation (printed, or written to out)."""
+        self.unused("generate", options)
+        from ..textgen import generate_run, write_text
+        text = generate_run(run_dir, prompt or "", 200 if length is None else length,
+                            1.0 if temperature is None else temperature, top_k,
+                            0 if seed is None else seed)
+        if out is None:
+            return text
+        write_text(out, text)
+        return f"saved text: {out}"
