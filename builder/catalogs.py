@@ -6,6 +6,7 @@ from .catalog.losses import LOSSES
 from .catalog.metrics import METRICS
 from .catalog.optimizers import OPTIMIZERS, SCHEDULES
 from .catalog.weights import CONSTRAINTS, INITIALIZERS, REGULARIZERS
+from .data.augment import AUGMENTS
 from .data.preprocess import STEPS
 from .data.sources import SOURCES
 
@@ -13,5 +14,5 @@ ALL = {
     "layers": LAYERS, "activations": ACTIVATIONS, "losses": LOSSES, "optimizers": OPTIMIZERS,
     "schedules": SCHEDULES, "metrics": METRICS, "callbacks": CALLBACKS,
     "initializers": INITIALIZERS, "regularizers": REGULARIZERS, "constraints": CONSTRAINTS,
-    "sources": SOURCES, "preprocess": STEPS,
+    "sources": SOURCES, "preprocess": STEPS, "augmentations": AUGMENTS,
 }

@@ -80,6 +80,31 @@ def test_evaluate_on_a_labelled_csv(cancer_run, tmp_path):
     assert out["data"]["examples"] == 40 and 0 <= out["data"]["accuracy"] <= 1
 
 
+def test_evaluate_on_another_specs_data_and_predict_from_npy(cancer_run, tmp_path, write_spec):
+    import sklearn.datasets
+
+    from builder.predict import evaluate_run, predict_run
+    spec = write_spec("""
+        kspec: 1
+        name: held_out
+        data: {source: {sklearn: breast_cancer}}
+        model: {input: [30], layers: [{dense: {units: 1, activation: sigmoid}}]}
+        train: {loss: binary_crossentropy}
+        """)
+    out = evaluate_run(cancer_run, str(spec))
+    assert out["data"]["examples"] == 569
+    raw = sklearn.datasets.load_breast_cancer().data[:7]
+    np.save(tmp_path / "rows.npy", raw)
+    from_npy = predict_run(cancer_run, tmp_path / "rows.npy")
+    assert [r[0] for r in from_npy.rows] == [f"index {i}" for i in range(7)]
+    with open(tmp_path / "rows.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(sklearn.datasets.load_breast_cancer().feature_names)
+        writer.writerows(raw.tolist())
+    from_csv = predict_run(cancer_run, tmp_path / "rows.csv")
+    np.testing.assert_allclose(from_npy.outputs, from_csv.outputs, atol=1e-6)
+
+
 def test_predict_errors_are_one_line(cancer_run, tmp_path, cli):
     path = tmp_path / "short.csv"
     path.write_text("mean radius,mean texture\n1,2\n")

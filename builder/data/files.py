@@ -25,8 +25,9 @@ def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path
     return full
 
 
-def read_csv(path: Path, where: tuple, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
-    """Header + rows of a CSV file; every row must have as many fields as the header."""
+def read_csv(path: Path, where: tuple, delimiter: str = ","):
+    """-> (header, rows, the file line of each row); every row must have as many fields
+    as the header (blank lines are skipped)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             lines = list(csv.reader(fh, delimiter=delimiter))

@@ -66,11 +66,13 @@ class KerasDataset(Source):
             reason = " ".join(str(exc).split())
             reason = reason[:160] + ("..." if len(reason) > 160 else "")
             file = KERAS_SETS[self.name][3]
+            local = (f"point kspec at a copy of it: `source: {{npz: path/to/{file}}}`"
+                     if file.endswith(".npz") and self.name not in ("imdb", "reuters") else
+                     "save the arrays with numpy.savez(x_train=..., y_train=..., x_test=..., "
+                     "y_test=...) and use `source: {npz: FILE.npz}`")
             self.fail(f"could not download the Keras data set '{self.name}' ({reason}); "
                       f"kspec needs the internet once to cache it in ~/.keras/datasets/. "
-                      f"Offline: copy {file} into ~/.keras/datasets/, or save the arrays with "
-                      f"numpy.savez(x_train=..., y_train=..., x_test=..., y_test=...) and use "
-                      f"`source: {{npz: {{path: FILE.npz}}}}`")
+                      f"Offline: copy {file} into ~/.keras/datasets/, or {local}")
 
     def load(self, base_dir):
         (x, y), (xt, yt) = self._fetch()
