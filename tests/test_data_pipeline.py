@@ -185,3 +185,25 @@ def test_labels_out_of_range_for_the_output_width(cli, write_spec, tmp_path):
     m, lines = train_fails(cli, write_spec, tmp_path, "csv: {path: d.csv, target: label}")
     assert m["path"].startswith("model.layers[1].dense")
     assert "class labels up to 4 (5 classes)" in m["msg"] and "use units: 5" in m["msg"]
+
+
+def test_training_with_data_augment_keeps_augmentation_out_of_the_saved_model(write_spec, tmp_path):
+    from builder.keras_env import keras
+    from builder.spec.load import load_spec
+    from builder.train.supervised import train
+    spec = write_spec("""
+        kspec: 1
+        name: aug
+        data:
+          source: {synthetic: {type: images, n: 96, shape: [12, 12, 1], classes: 3}}
+          preprocess: [{scale: 255}]
+          augment: [{random_flip: horizontal}, {random_rotation: 0.1}]
+        model:
+          input: [12, 12, 1]
+          layers: [flatten, {dense: {units: 3, activation: softmax}}]
+        train: {loss: sparse_categorical_crossentropy, epochs: 2, batch_size: 16}
+        """)
+    result = train(load_spec(spec), out=tmp_path / "run", verbose=0)
+    model = keras().models.load_model(result.path / "model.keras")
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Flatten", "Dense"]
+    assert len(result.history["loss"]) == 2
