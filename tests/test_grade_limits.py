@@ -112,7 +112,7 @@ def test_static_phase_hang_memory_and_crash_are_contained(tmp_path, monkeypatch)
 
 def test_training_phase_limits_and_shared_training(tmp_path, monkeypatch):
     rubric = write(tmp_path, "rubric.yaml",
-                   RUBRIC.format(time=12, memory=1500, extra=TRAIN_CHECK))
+                   RUBRIC.format(time=20, memory=1500, extra=TRAIN_CHECK))
     subs = tmp_path / "subs"
     write(subs, "fine.yaml", spec("fine", batch=32))
     # the same model with other layer names, spec name and key order: trains once
@@ -132,7 +132,7 @@ def test_training_phase_limits_and_shared_training(tmp_path, monkeypatch):
     assert by["twin"].score == by["fine"].score
 
     for student, status, words in (("greedy", "memory", "memory limit (1500 MiB)"),
-                                   ("sleepy", "timeout", "time limit (12 s)")):
+                                   ("sleepy", "timeout", "time limit (20 s)")):
         g = by[student]
         outcome = {o.name: o for o in g.outcomes}
         assert g.status == status
