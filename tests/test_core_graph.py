@@ -41,7 +41,13 @@ CASES = {
     "random_zoom": ({"height_factor": 0.1}, IMG),
     "random_translation": ({"height_factor": 0.1, "width_factor": 0.1}, IMG),
     "random_contrast": ({"factor": 0.2}, IMG),
+    "time_embedding": ({"dim": 8}, [1]),
+    "affine_coupling": ({"mask": "alternate", "hidden": [8]}, [6]),
+    "token_position_embedding": ({"vocab_size": 20, "output_dim": 8}, [7]),
+    "position_embedding": ({}, SEQ),
+    "transformer_block": ({"num_heads": 2, "ff_dim": 8, "causal": True}, SEQ),
 }
+TWO_INPUT = {"sampling": ({}, [3])}  # layers that join two equal-shaped inputs
 MERGES = ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 BLOCKS = ["residual", "repeat"]
 
@@ -61,7 +67,7 @@ def keras_shapes(model, plan):
 
 def test_every_layer_has_a_case():
     from builder.catalog.activations import ACTIVATIONS
-    covered = set(CASES) | set(MERGES) | set(BLOCKS) | set(ACTIVATIONS.entries)
+    covered = set(CASES) | set(TWO_INPUT) | set(MERGES) | set(BLOCKS) | set(ACTIVATIONS.entries)
     assert set(LAYERS.entries) - covered == set()
 
 
@@ -80,11 +86,12 @@ def test_planned_shape_and_weights_match_keras(kind):
         assert layer.count_params() == sum(math.prod(v) for v in expected.values())
 
 
-@pytest.mark.parametrize("kind", MERGES)
+@pytest.mark.parametrize("kind", MERGES + sorted(TWO_INPUT))
 def test_merge_layers(kind):
+    params = TWO_INPUT.get(kind, ({}, None))[0]
     plan = plan_of({"input": [4], "layers": [
         {"dense": {"units": 3, "name": "a"}}, {"dense": {"units": 3, "name": "b", "inputs": "input"}},
-        {kind: {"inputs": ["a", "b"]}}]})
+        {kind: {**params, "inputs": ["a", "b"]}}]})
     model = build_from_plan(plan, "t")
     assert keras_shapes(model, plan) == {n.name: n.shape for n in plan.nodes}
 
