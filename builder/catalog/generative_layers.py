@@ -129,14 +129,21 @@ class AffineCoupling(keras.layers.Layer):
         free = 1.0 - self.mask
         return self.scale * ops.tanh(raw_s) * free, t * free
 
+    def _built_for(self, x):
+        if not self.built:  # forward/inverse called directly, before any __call__
+            self.build(tuple(x.shape))
+            self.built = True
+
     def forward(self, x):
         """-> (y, log|det dy/dx| per example)."""
+        self._built_for(x)
         flat = ops.reshape(x, (-1, self.size))
         s, t = self._s_t(flat)
         y = flat * ops.exp(s) + t
         return ops.reshape(y, (-1,) + self.example_shape), ops.sum(s, axis=-1)
 
     def inverse(self, y):
+        self._built_for(y)
         flat = ops.reshape(y, (-1, self.size))
         s, t = self._s_t(flat)  # the masked part is the same in x and y
         x = (flat - t) * ops.exp(-s)

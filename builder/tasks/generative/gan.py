@@ -56,9 +56,9 @@ class GAN(GenerativeTask):
             report.error(r.path("generator", "input"),
                          f"the generator's noise input is a vector of latent numbers, e.g. [64]; "
                          f"got {shown(noise[1])}")
-        if real:
-            ok = r.takes_data("discriminator", real[0], real[1], info.x_shape)
-            ok = ok and r.feeds("generator", fake, "discriminator", real[0], real[1], "examples")
+        if real:  # role against role first: that error names both networks
+            ok = r.feeds("generator", fake, "discriminator", real[0], real[1], "examples")
+            ok = ok and r.takes_data("discriminator", real[0], real[1], info.x_shape)
             if ok and fake is not None and info.x_shape is not None and not same(fake, info.x_shape):
                 report.error(r.output_path("generator"), f"the generator outputs {shown(fake)} "
                              f"but the data's examples are {shown(info.x_shape)}")
