@@ -443,5 +443,87 @@ def forecast(run_dir, steps, out):
     click.echo(f"saved forecast: {path} and {plot}")
 
 
+def _run_task_command(command, run_dir, **options):
+    """Hand a trained run to its task (builder/generate.py); print what it says."""
+    from builder.generate import run_command
+    from builder.tasks.base import TaskUsageError
+    try:
+        click.echo(run_command(command, run_dir, **options))
+    except TaskUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+RUN_DIR = click.argument("run_dir", type=click.Path(path_type=Path))
+OUT_IMAGE = click.option("--out", type=click.Path(path_type=Path), default=None,
+                         help="FILE.png (an image grid) or FILE.npy (the array), in the data's "
+                              "original units (default: a PNG in RUN_DIR)")
+SEED = click.option("--seed", type=int, default=None,
+                    help="the same seed gives the same output (default: the spec's seed)")
+
+
+@main.command()
+@RUN_DIR
+@click.option("--n", "n", type=click.IntRange(min=1), default=None,
+              help="how many samples to draw (image models; default 16)")
+@click.option("--label", type=click.IntRange(min=0), default=None,
+              help="the class to draw (cgan runs; default: every class in turn)")
+@OUT_IMAGE
+@SEED
+@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="spread of the randomness: latent noise scale for image models, "
+                   "softmax temperature for language models (default 1)")
+@click.option("--prompt", default=None, help="text to continue (language models)")
+@click.option("--length", type=click.IntRange(min=1), default=None,
+              help="tokens to write (language models)")
+@click.option("--top-k", "top_k", type=click.IntRange(min=1), default=None,
+              help="sample only among the k likeliest tokens (language models)")
+@user_errors
+def generate(run_dir, **options):
+    """New samples from a trained run: images from a generative model (autoencoder, vae,
+    gan, cgan, diffusion, flow), text from a language model."""
+    _run_task_command("generate", run_dir, **options)
+
+
+@main.command()
+@RUN_DIR
+@click.option("--steps", type=click.IntRange(min=2), default=None,
+              help="images along each walk (default 10)")
+@click.option("--n", "n", type=click.IntRange(min=1), default=None,
+              help="how many walks, one per row (default 4)")
+@click.option("--label", type=click.IntRange(min=0), default=None,
+              help="the class of every row (cgan runs; default: one class per row)")
+@OUT_IMAGE
+@SEED
+@user_errors
+def interpolate(run_dir, **options):
+    """Walk the latent space of a generative run in straight lines: between two encoded
+    test examples (autoencoder, vae, flow) or two random latents (gan, cgan, diffusion)."""
+    _run_task_command("interpolate", run_dir, **options)
+
+
+@main.command()
+@RUN_DIR
+@click.option("--n", "n", type=click.IntRange(min=1), default=None,
+              help="how many test examples (default 10)")
+@OUT_IMAGE
+@SEED
+@user_errors
+def reconstruct(run_dir, **options):
+    """Test examples next to what an autoencoder or VAE run rebuilds from their codes
+    (and, for denoising runs, the clean targets)."""
+    _run_task_command("reconstruct", run_dir, **options)
+
+
+@main.command()
+@RUN_DIR
+@click.argument("expression")
+@OUT_IMAGE
+@user_errors
+def arithmetic(run_dir, expression, out):
+    """Latent arithmetic on an autoencoder or VAE run: EXPRESSION like "7 - 1 + 4" decodes
+    the mean code of class 7 minus that of 1 plus that of 4."""
+    _run_task_command("arithmetic", run_dir, expression=expression, out=out)
+
+
 if __name__ == "__main__":
     main()
