@@ -83,3 +83,39 @@ def test_autoencoder_generates_from_a_gaussian_fitted_to_its_codes(ae, tmp_path)
     assert result.exit_code == 0, result.output
     x = np.load(out)
     assert x.shape == (12, 64) and 0 <= x.min() and x.max() <= 16  # the source's units
+
+
+COLORIZE = """
+kspec: 1
+name: colorize
+task: autoencoder
+data:
+  source: {synthetic: {type: images, shape: [8, 8, 3], n: 300, noise: 0.2, seed: 1}}
+  preprocess: [{scale: 255}, {grayscale: {target: input}}]   # gray input, colour target
+  split: {validation: 0.2, test: 0.2}
+models:
+  encoder:
+    input: [8, 8, 1]
+    layers: [flatten, {dense: {units: 32, activation: relu}}]
+  decoder:
+    input: [32]
+    layers: [{dense: {units: DEC_OUT, activation: sigmoid}}, {reshape: [8, 8, 3]}]
+train: {epochs: 30, batch_size: 32, optimizer: {adam: {learning_rate: 0.005}}}
+"""
+
+
+def test_colorization_autoencoder_maps_gray_inputs_to_colour_targets(cli, write_spec, tmp_path):
+    wrong = write_spec(COLORIZE.replace("DEC_OUT", "64").replace("[8, 8, 3]}]", "[8, 8, 1]}]"))
+    result = cli("validate", wrong)
+    assert result.exit_code == 1
+    assert "as it was before add_noise or grayscale), of shape [8, 8, 3]" in result.stderr
+    path = write_spec(COLORIZE.replace("DEC_OUT", "192"), "ok.yaml")
+    assert cli("train", path, "--out", tmp_path / "run", "-q").exit_code == 0
+    m = metrics(tmp_path / "run")
+    assert m["test"]["loss"] < 0.5 * m["baselines"]["mean_image"]["mse"]
+    out = tmp_path / "rows.npy"
+    assert kspec("reconstruct", tmp_path / "run", "--n", 4, "--out", out).exit_code == 0
+    gray, rebuilt, colour = np.load(out)  # original units: pixels 0..255
+    assert gray.shape == rebuilt.shape == colour.shape == (4, 8, 8, 3)  # gray shown as RGB
+    assert np.allclose(gray[..., 0], gray[..., 2])
+    assert colour.max() > 2  # back in 0-255 units, not 0-1

@@ -65,3 +65,10 @@ def test_interpolate_and_latent_arithmetic_write_images(vae, tmp_path):
     assert result.exit_code == 0, result.output
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert kspec("arithmetic", vae, "7 + + 1").exit_code == 2
+
+
+def test_temperature_scales_the_prior_noise(vae, tmp_path):
+    usual = generated(vae, tmp_path, 50)
+    calm = generated(vae, tmp_path, 50, ("--temperature", 0.1))
+    # near z = 0 every sample is close to the same "average" digit
+    assert calm.std(axis=0).mean() < 0.5 * usual.std(axis=0).mean()

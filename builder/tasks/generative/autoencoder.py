@@ -64,7 +64,8 @@ def check_rebuilds(r: Roles, role, out, info):
         return
     from .common import same, shown
     if not same(out, target):
-        what = "the clean input" if info.labels == "input" else "the input"
+        what = ("the target (the input as it was before add_noise or grayscale)"
+                if info.labels == "input" else "the input")
         r.report.error(r.output_path(role), f"the {role} outputs {shown(out)} but it must rebuild "
                        f"{what}, of shape {shown(target)}; end the {role} with that shape "
                        f"(e.g. - reshape: {shown(target)})")

@@ -83,10 +83,28 @@ def as_images(x) -> np.ndarray:
                      "file instead (--out samples.npy)")
 
 
+def matching_rows(rows: list) -> list:
+    """Rows of one shape: gray rows next to colour ones (a colorization's input beside
+    its output) get their one channel repeated three times."""
+    rows = [np.asarray(r) for r in rows]
+    shapes = {r.shape[1:] for r in rows}
+    if len(shapes) == 1:
+        return rows
+    colour = next((s for s in shapes if s[-1:] == (3,)), None)
+    out = []
+    for r in rows:
+        if colour is not None and r.shape[1:] == colour[:-1] + (1,):
+            r = np.repeat(r, 3, axis=-1)
+        out.append(r)
+    if len({r.shape[1:] for r in out}) != 1:
+        raise ValueError(f"rows of shapes {sorted(shapes)} do not fit in one grid or array")
+    return out
+
+
 def grid_image(rows: list, low: float, high: float, gap: int = 1):
     """rows: a list of example arrays (each row: n examples) -> a Pillow image."""
     from PIL import Image
-    rows = [as_images(r) for r in rows]
+    rows = [as_images(r) for r in matching_rows(rows)]
     h, w = rows[0].shape[1:3]
     zoom = max(1, 64 // max(h, w))  # small digits (8x8) get big enough to see
     cols = max(len(r) for r in rows)
@@ -118,7 +136,7 @@ def write_samples(path: Path, x_original, low, high, cols: int | None = None, ro
     tmp = path.with_name(f".{path.name}.tmp")
     if suffix == ".npy":
         with open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(x_original if rows is None else np.stack(rows)))
+            np.save(fh, np.asarray(x_original if rows is None else np.stack(matching_rows(rows))))
     else:
         if rows is None:
             rows = grid_rows(np.asarray(x_original), cols or math.ceil(math.sqrt(len(x_original))))
