@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 HEAD = """
 kspec: 1

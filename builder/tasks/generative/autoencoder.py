@@ -174,7 +174,7 @@ class AutoencoderTrainer:
         mean_image = self.arrays(data, "train")[1].mean(axis=0)
         out = {"mean_image": {"mse": float(((target - mean_image) ** 2).mean())}}
         if target is not x and x.shape == target.shape:  # denoising: the noisy input as is
-            out["input_as_is"] = {"mse": float(((target - x) ** 2).mean())}
+            out["noisy_input"] = {"mse": float(((target - x) ** 2).mean())}
         return {"baselines": out}
 
     def write_artifacts(self, run, data, original):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,23 @@ def check_loaded_shapes(task, spec, plans, data):
             raise DataLoadError(f"task {task.name} needs one class id per example as the "
                                 "target (e.g. sklearn: digits); this data has none",
                                 ("data", "source"))
+
+
+@dataclass
+class GenerativeRunResult(RunResult):
+    notes: list = field(default_factory=list)  # printed by `kspec train` after the metrics
+
+
+def notes(metrics, path) -> list:
+    out = []
+    said = {"mean_image": "the mean training image", "noisy_input": "the noisy input unchanged"}
+    for name, values in metrics.get("baselines", {}).items():
+        out.append(f"  baseline: {said.get(name, name)}, test mse {values['mse']:.4f}")
+    s = metrics.get("samples")
+    if s:
+        out.append(f"   samples: pixel mean {s['mean']:.3g}, std {s['std']:.3g} (the data: "
+                   f"{s['data_mean']:.3g}, {s['data_std']:.3g}); grids in {path / 'samples'}")
+    return out
 
 
 class Diverged(SpecError):
@@ -104,7 +122,7 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
     except BaseException:
         run.abandon()
         raise
-    return RunResult(path, metrics, history)
+    return GenerativeRunResult(path, metrics, history, notes(metrics, path))
 
 
 def fit(trainer, data, spec, epochs, verbose, on_epoch_end) -> dict:
