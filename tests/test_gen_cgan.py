@@ -33,3 +33,22 @@ def test_without_a_label_every_class_is_drawn_in_turn(cgan, tmp_path):
 def test_label_outside_the_classes_is_a_usage_error(cgan):
     result = kspec("generate", cgan, "--label", 12)
     assert result.exit_code == 2 and "from 0 to 9" in result.output
+
+
+def test_one_hot_labels_work_as_the_spec_says(cli, tmp_path):
+    """label: [10] gives each network a one-hot row instead of a class id."""
+    import yaml
+    from builder.spec.library import bundled
+    spec = yaml.safe_load(bundled()["digits_cgan"].read_text())
+    for role, other in (("generator", "noise"), ("discriminator", "image")):
+        net = spec["models"][role]
+        net["input"]["label"] = [10]
+        net["layers"] = [{"concatenate": {"inputs": [other, "label"]}}] + net["layers"][3:]
+    spec["train"]["epochs"] = 1
+    path = tmp_path / "onehot.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    result = cli("train", path, "--out", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "x.npy"
+    assert kspec("generate", tmp_path / "run", "--label", 4, "--n", 3, "--out", out).exit_code == 0
+    assert np.load(out).shape == (3, 64)

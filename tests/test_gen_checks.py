@@ -185,3 +185,14 @@ def test_diverging_training_stops_with_a_message_and_leaves_no_run(cli, write_sp
     assert result.exit_code == 1
     assert "training diverged: lower the learning rate" in result.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_generate_on_a_run_of_another_task_says_which_tasks_it_serves(cli, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "spec.yaml").write_text("task: supervised\n")
+    result = cli("generate", run)
+    assert result.exit_code == 2
+    assert "does not apply to runs of task supervised" in result.output
+    assert "gan" in result.output and "vae" in result.output
+    assert cli("generate", tmp_path / "missing").exit_code == 1

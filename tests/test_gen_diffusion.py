@@ -81,3 +81,15 @@ def test_generate_and_interpolate_write_images(ddpm, tmp_path):
     out = tmp_path / "w.npy"
     assert kspec("interpolate", ddpm, "--n", 2, "--steps", 4, "--out", out).exit_code == 0
     assert np.load(out).shape == (2, 4, 64)
+
+
+@pytest.mark.parametrize("schedule", ["linear", "cosine"])
+def test_noise_schedules_end_in_pure_noise(schedule):
+    from builder.tasks.generative.diffusion import DiffusionTrain, betas
+    train = DiffusionTrain(schedule=schedule, timesteps=1000)
+    b = betas(train)
+    abar = np.cumprod(1 - b)
+    assert len(b) == 1000 and (np.diff(abar) < 0).all()  # ever noisier
+    assert abar[0] > 0.99 and abar[-1] < 1e-3  # starts at the data, ends in noise
+    if schedule == "linear":
+        assert b[0] == pytest.approx(1e-4) and b[-1] == pytest.approx(0.02)
