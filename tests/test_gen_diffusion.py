@@ -49,7 +49,7 @@ def test_samples_move_toward_the_data(ddpm):
     before, after = moved_toward_the_data(ddpm)
     # measured: classifier confidence 0.61 -> 0.79 (real digits 0.95, noise ~0.63),
     # distance to the nearest real digit 3.97 -> 1.48 (real test digits: 1.07)
-    assert judge().above_noise(after), (after["confidence"], judge().baselines)
+    assert judge().above_noise(after, margin=0.05), (after["confidence"], judge().baselines)
     assert after["classes"] >= 7
 
 
