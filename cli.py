@@ -29,6 +29,10 @@ def user_errors(fn):
         except (DataLoadError, RunFolderError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            # a run folder is only renamed into place when complete, so nothing half-made stays
+            click.echo("interrupted; nothing was saved", err=True)
+            sys.exit(130)
     return wrapper
 
 

@@ -164,3 +164,15 @@ def test_a_crash_mid_training_leaves_no_run_folder(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         train(load_spec("breast_cancer_mlp", ["train.epochs=1"]), out=tmp_path / "run", verbose=0)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_training_says_so_and_saves_nothing(cli, tmp_path, monkeypatch):
+    import builder.train.supervised as sup
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(sup, "_fit", interrupted)
+    result = cli("train", "breast_cancer_mlp", "--out", tmp_path / "run", "-q")
+    assert result.exit_code == 130
+    assert "interrupted; nothing was saved" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
