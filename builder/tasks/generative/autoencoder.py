@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from .trainer import Trainer
 from ...catalog.losses import LossRef
 from ...catalog.optimizers import OptimizerRef
 from ...keras_env import tf
@@ -112,7 +113,7 @@ def reconstruction_pairs(data, n, seed):
     return chosen, chosen  # the same array: "the target is the input"
 
 
-class AutoencoderTrainer:
+class AutoencoderTrainer(Trainer):
     has_eval = True
 
     def __init__(self, task, spec, nets, plans, data):
@@ -155,9 +156,6 @@ class AutoencoderTrainer:
 
     def _eval_step(self, x, target):
         return self._losses(x, target, False)[1]
-
-    def sampler(self):
-        return self._sampler
 
     def meta(self, data) -> dict:
         codes = self._sampler.encode(data.splits["train"][0])

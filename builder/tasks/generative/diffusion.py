@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
 from ...keras_env import keras, tf
 from ..base import TASKS
@@ -150,7 +151,7 @@ class DiffusionSampler(Sampler):
         return x.numpy()
 
 
-class DiffusionTrainer:
+class DiffusionTrainer(Trainer):
     has_eval = True
 
     def __init__(self, spec, nets, plans, data):
@@ -199,14 +200,6 @@ class DiffusionTrainer:
     def _eval_step(self, x0):
         return {"loss": self._loss(x0, self.eval_noise, False)}
 
-    def sampler(self):
-        return self._sampler
-
     def meta(self, data):
         return {"x0_range": self.x0_range}
 
-    def final_metrics(self, data, original):
-        return {}
-
-    def write_artifacts(self, run, data, original):
-        pass

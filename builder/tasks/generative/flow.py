@@ -13,6 +13,7 @@ import math
 
 from pydantic import Field
 
+from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
 from ...keras_env import keras, tf
 from ..base import TASKS
@@ -98,7 +99,7 @@ def forward(layers, x):
     return x, logdet
 
 
-class FlowTrainer:
+class FlowTrainer(Trainer):
     has_eval = True
 
     def __init__(self, spec, nets, plans, data):
@@ -141,14 +142,3 @@ class FlowTrainer:
     def _eval_step(self, x):
         return {"loss": self._nll(x, self.eval_noise)}
 
-    def sampler(self):
-        return self._sampler
-
-    def meta(self, data):
-        return {}
-
-    def final_metrics(self, data, original):
-        return {}
-
-    def write_artifacts(self, run, data, original):
-        pass

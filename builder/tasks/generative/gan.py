@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
 from ...keras_env import keras, tf
 from ...spec.base import Strict
@@ -175,7 +176,7 @@ class GANSampler(Sampler):
         return [x[i:i + cols] for i in range(0, len(x), cols)]
 
 
-class GANTrainer:
+class GANTrainer(Trainer):
     has_eval = False  # adversarial losses say little on held-out data
 
     def __init__(self, task, spec, nets, plans, data):
@@ -236,17 +237,6 @@ class GANTrainer:
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": self._prob(d_real),
                 "d_fake": self._prob(d_fake)}
 
-    def sampler(self):
-        return self._sampler
-
-    def meta(self, data):
-        return {}
-
-    def final_metrics(self, data, original):
-        return {}
-
-    def write_artifacts(self, run, data, original):
-        pass
 
 
 def task_logits(plan) -> bool:
