@@ -202,3 +202,22 @@ def test_language_model_needs_a_text_source(write_spec):
     with pytest.raises(SpecError) as exc:
         load_spec(path)
     assert "data.source: task language_model reads a text" in str(exc.value)
+
+
+def test_word_level_model_trains_and_writes_words(write_spec, tmp_path):
+    from builder.data.text import tokenize
+    from builder.tasks import TASKS
+    layers = """            - embedding: {input_dim: 300, output_dim: 16}
+            - gru: {units: 32, return_sequences: true}
+            - dense: {units: 300, activation: softmax}"""
+    text = spec_text(shakespeare_path(), layers, window=8).replace(
+        "window: 8, step: 8", "level: word, max_vocab: 300, window: 8, step: 4")
+    task = TASKS["language_model"]
+    result = task.train(load_spec(write_spec(text)), out=tmp_path / "run", verbose=0)
+    vocab = json.loads((tmp_path / "run" / "vocab.json").read_text())
+    assert vocab["level"] == "word" and len(vocab["tokens"]) == 300 and "<unk>" in vocab["tokens"]
+    assert result.metrics["validation"]["cross_entropy"] < math.log(300)
+    out = task.generate(tmp_path / "run", prompt="to be or not", length=12, seed=5)
+    words = tokenize(out.replace("<unk>", "UNK"), "word")  # the regex would split "<unk>"
+    assert out.startswith("to be or not") and len(words) == 4 + 12
+    assert set(words) - {"UNK"} <= set(vocab["tokens"])
