@@ -69,3 +69,12 @@ def test_hand_set_lecture_networks_match_the_hand_computation(cli, tmp_path, nam
     assert result.exit_code == 0, result.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["train"]["loss"] < 1e-9
+
+
+@pytest.mark.parametrize("name, total", [("shallow_ann", 3 * 5 + 5 * 1 + 5 + 1),
+                                         ("counting_weights", (7 + 1) * 4 + (4 + 1) * 3 + (3 + 1) * 1),
+                                         ("lenet5", 156 + 2416 + 48120 + 10164 + 850)])
+def test_parameter_counts_the_slides_give(name, total):
+    from builder.build.model import build_model
+    model, _ = build_model(load_spec(name))
+    assert model.count_params() == total
