@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import forecast as fc
-from .sequence import train_sequence
+from .supervised import train as train_single_network
 
 
 def rename_scaled(metrics: dict, scaled: bool):
@@ -47,7 +47,7 @@ def train(loaded, out=None, epochs=None, verbose=None):
         run.write_json(fc.FORECAST_FILE, fc.saved_state(spec, data, season))
         return notes(scored)
 
-    return train_sequence(loaded, out, epochs, verbose, report=report)
+    return train_single_network(loaded, out, epochs, verbose, report=report)
 
 
 def notes(scored) -> list[str]:

@@ -16,7 +16,7 @@ import numpy as np
 from ..data.errors import DataLoadError
 from ..data.pipeline import placed
 from ..keras_env import keras
-from .sequence import train_sequence
+from .supervised import train as train_single_network
 
 
 def every_position(plan) -> bool:
@@ -90,5 +90,5 @@ def train(loaded, out=None, epochs=None, verbose=None):
 
     ce = keras().metrics.SparseCategoricalCrossentropy(
         name="cross_entropy", from_logits=bool(getattr(loss, "from_logits", False)))
-    return train_sequence(loaded, out, epochs, verbose, targets=targets, report=report,
-                          extra_metrics=[ce])
+    return train_single_network(loaded, out, epochs, verbose, targets=targets,
+                                report=report, extra_metrics=[ce])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import platform
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ class RunResult:
     path: Path
     metrics: dict
     history: dict
+    notes: list = field(default_factory=list)  # printed by `kspec train` after the metrics
 
 
 def seed_everything(seed: int):
@@ -53,9 +54,9 @@ def adapt_normalization(model, plan, x_train):
             model.get_layer(node.name).adapt(x_train)
 
 
-def compile_model(model, train):
+def compile_model(model, train, extra_metrics=()):
     model.compile(optimizer=train.optimizer.build(), loss=train.loss.build(),
-                  metrics=[m.build() for m in train.metrics] or None)
+                  metrics=[m.build() for m in train.metrics] + list(extra_metrics) or None)
 
 
 def evaluate(model, splits: dict, batch_size: int) -> dict:
@@ -82,7 +83,18 @@ def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose):
 
 
 def train(loaded, out: Path | None = None, epochs: int | None = None,
-          verbose: int | None = None, runs_root: Path = Path("runs")) -> RunResult:
+          verbose: int | None = None, runs_root: Path = Path("runs"), *,
+          targets=None, report=None, extra_metrics=()) -> RunResult:
+    """Train a single-network spec and write its run folder.
+
+    The sequence tasks (forecast, language_model) use the same loop through hooks:
+    * `targets(data, plan)` -> the splits to train on (a GPT-style model learns the
+      next token at every position, so its targets are the shifted windows);
+    * `report(run, model, data, splits, metrics)` -> lines for `kspec train` to print;
+      it adds the task's own metrics and writes its files inside the run folder, so
+      they are part of the same all-or-nothing write;
+    * `extra_metrics`: Keras metrics compiled in besides the spec's.
+    """
     spec = loaded.spec
     seed_everything(spec.seed)
     data = prepare_spec(loaded)
@@ -91,8 +103,10 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
         check_fits(data, plan, spec)
     except DataLoadError as exc:
         raise placed(exc, loaded) from None
+    if targets:
+        data = replace(data, splits=targets(data, plan))
     adapt_normalization(model, plan, data.splits["train"][0])
-    compile_model(model, spec.train)
+    compile_model(model, spec.train, extra_metrics)
 
     run = RunFolder(out or default_dir(spec.name, runs_root))
     try:
@@ -105,6 +119,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
             history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose)
         metrics = evaluate(model, data.splits, t.batch_size)
+        notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})
         write_run(run, loaded, model, history, metrics, data)
@@ -112,7 +127,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     except BaseException:
         run.abandon()
         raise
-    return RunResult(path, metrics, history)
+    return RunResult(path, metrics, history, notes or [])
 
 
 def write_run(run: RunFolder, loaded, model, history, metrics, data):
