@@ -39,7 +39,7 @@ def keras():
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ info/warnings
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-identical CPU results
         with _native_stderr_silenced():
-            import keras as _keras  # noqa: F401
+            import keras  # noqa: F401  (imports TensorFlow: its notices go to /dev/null)
             import tensorflow as _tf
             _tf.config.list_physical_devices()  # device discovery prints its notices now
         _ready = True

@@ -17,7 +17,6 @@ same seed writes the same text.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -105,15 +104,9 @@ def generate_text(model, vocab, level, lowercase, prompt: str, length: int,
 
 
 def read_vocab(run_dir: Path) -> dict:
-    file = Path(run_dir) / "vocab.json"
-    try:
-        vocab = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataLoadError(f"{run_dir} has no vocab.json; kspec generate writes text with "
-                            "runs of task language_model") from None
-    except (OSError, ValueError) as exc:
-        raise DataLoadError(f"cannot read {file}: {exc}") from None
-    return vocab
+    from .train.run_folder import read_run_json
+    return read_run_json(run_dir, "vocab.json",
+                         "kspec generate writes text with runs of task language_model")
 
 
 def generate_run(run_dir, prompt: str = "", length: int = 200, temperature: float = 1.0,

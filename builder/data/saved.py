@@ -6,7 +6,6 @@ exactly the statistics the model was trained with.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +33,10 @@ class SavedPreprocessing:
 
     @classmethod
     def read(cls, run_dir: Path) -> "SavedPreprocessing":
+        from ..train.run_folder import read_run_json
         file = Path(run_dir) / "preprocess.json"
-        try:
-            raw = json.loads(file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataLoadError(f"{run_dir} has no preprocess.json; is it a kspec run folder "
-                                "(made by kspec train)?") from None
-        except (OSError, ValueError) as exc:
-            raise DataLoadError(f"cannot read {file}: {exc}") from None
+        raw = read_run_json(run_dir, "preprocess.json",
+                            "is it a kspec run folder (made by kspec train)?")
         if raw.get("format") != 1 or "source" not in raw:
             raise DataLoadError(f"{file} was written by an older kspec; train the spec again")
         try:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from .base import did_you_mean
 from .problems import Problem, Report, SpecError
-from .yamlpos import PositionMap, load_yaml
+from .yamlpos import PositionMap
 
 _TYPE_WORDS = {
     "int_type": "expected a whole number", "int_parsing": "expected a whole number",

@@ -64,3 +64,17 @@ class RunFolder:
 
     def abandon(self):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def read_run_json(run_dir, name: str, missing_hint: str):
+    """A JSON file of a finished run folder, or a DataLoadError that says what is wrong.
+
+    `missing_hint` finishes the sentence "RUN has no NAME; ..." for the command at hand."""
+    from ..data.errors import DataLoadError
+    file = Path(run_dir) / name
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataLoadError(f"{run_dir} has no {name}; {missing_hint}") from None
+    except (OSError, ValueError) as exc:
+        raise DataLoadError(f"cannot read {file}: {exc}") from None

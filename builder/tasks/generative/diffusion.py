@@ -155,7 +155,7 @@ class DiffusionTrainer(Trainer):
     has_eval = True
 
     def __init__(self, spec, nets, plans, data):
-        t, k = tf(), keras()
+        t = tf()
         self.spec, self.model = spec, nets["model"]
         x = data.splits["train"][0]
         self.x0_range = [float(x.min()), float(x.max())]
@@ -165,15 +165,7 @@ class DiffusionTrainer(Trainer):
         self.sqrt_abar = t.constant(np.sqrt(s.abar), dtype="float32")
         self.sqrt_1m_abar = t.constant(np.sqrt(1 - s.abar), dtype="float32")
         self.T = s.T
-        self.optimizer = spec.train.optimizer.build()
-        self.optimizer.build(self.model.trainable_variables)
-        self.noise = k.random.SeedGenerator(spec.seed)
-        self.eval_noise = k.random.SeedGenerator(spec.seed + 1)
-        self.train_step = t.function(self._train_step, reduce_retracing=True)
-        self.eval_step = t.function(self._eval_step, reduce_retracing=True)
-
-    def arrays(self, data, part):
-        return data.splits[part][0], None
+        self.compile_single_network(spec)
 
     def _loss(self, x0, seed, training):
         t, k = tf(), keras()

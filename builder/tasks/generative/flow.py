@@ -103,20 +103,11 @@ class FlowTrainer(Trainer):
     has_eval = True
 
     def __init__(self, spec, nets, plans, data):
-        t, k = tf(), keras()
         self.spec, self.model = spec, nets["model"]
         self._sampler = FlowSampler(spec, nets, plans, {})
         self.layers = self._sampler.layers
         self.size = math.prod(self._sampler.latent_shape)
-        self.optimizer = spec.train.optimizer.build()
-        self.optimizer.build(self.model.trainable_variables)
-        self.noise = k.random.SeedGenerator(spec.seed)
-        self.eval_noise = k.random.SeedGenerator(spec.seed + 1)
-        self.train_step = t.function(self._train_step, reduce_retracing=True)
-        self.eval_step = t.function(self._eval_step, reduce_retracing=True)
-
-    def arrays(self, data, part):
-        return data.splits[part][0], None
+        self.compile_single_network(spec)
 
     def _nll(self, x, seed):
         """Negative log-likelihood per value (nats) of dequantized x."""

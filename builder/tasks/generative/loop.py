@@ -8,7 +8,6 @@ seed every few epochs, and writes the run folder atomically (RunFolder).
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from ...data.pipeline import placed, prepare_spec, to_dataset
 from ...data.saved import write_preprocessing
 from ...spec.problems import Problem, SpecError
 from ...train.plots import learning_curves
-from ...train.run_folder import RunFolder, default_dir
+from ...train.run_folder import RunFolder, default_dir, read_run_json
 from ...train.supervised import RunResult, resolved_yaml, seed_everything, versions
 from .common import shown, same
 from .images import Original, write_samples
@@ -197,13 +196,8 @@ def write_run(run, loaded, nets, history, metrics, meta, data):
 
 def read_meta(run_dir: Path) -> dict:
     file = Path(run_dir) / META_FILE
-    try:
-        meta = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataLoadError(f"{run_dir} has no {META_FILE}; is it a run of a generative "
-                            "task (made by kspec train)?") from None
-    except (OSError, ValueError) as exc:
-        raise DataLoadError(f"cannot read {file}: {exc}") from None
+    meta = read_run_json(run_dir, META_FILE,
+                         "is it a run of a generative task (made by kspec train)?")
     if meta.get("format") != FORMAT:
         raise DataLoadError(f"{file} was written by another kspec version; train the spec again")
     return meta

@@ -22,3 +22,19 @@ class Trainer:
 
     def write_artifacts(self, run, data, original):
         """Task-specific files (e.g. originals vs reconstructions)."""
+
+    def compile_single_network(self, spec):
+        """Optimizer, seeded noise and compiled steps of a one-network task (diffusion,
+        flow), whose `_train_step` / `_eval_step` draw their noise from these seeds."""
+        from ...keras_env import keras, tf
+        k, t = keras(), tf()
+        self.optimizer = spec.train.optimizer.build()
+        self.optimizer.build(self.model.trainable_variables)
+        self.noise = k.random.SeedGenerator(spec.seed)
+        self.eval_noise = k.random.SeedGenerator(spec.seed + 1)
+        self.train_step = t.function(self._train_step, reduce_retracing=True)
+        self.eval_step = t.function(self._eval_step, reduce_retracing=True)
+
+    def arrays(self, data, part):
+        """(input, target) of a split; one-network generative tasks have no target."""
+        return data.splits[part][0], None
