@@ -36,6 +36,13 @@ def user_errors(fn):
     return wrapper
 
 
+# one --set option for every command that reads a spec
+set_option = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="override a value with YAML syntax, e.g. --set train.epochs=5 or "
+         "--set train.optimizer.learning_rate=0.01 (repeatable)")
+
+
 def _warn(problems):
     for p in problems:
         click.echo(p.render(), err=True)
@@ -49,8 +56,7 @@ def main():
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="override a value, e.g. --set train.epochs=5 (repeatable)")
+@set_option
 def validate(specs, overrides):
     """Check SPECS (paths or bundled names): schema, graph, shapes and lint.
 
@@ -72,7 +78,7 @@ def validate(specs, overrides):
 
 @main.command()
 @click.argument("spec")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@set_option
 @user_errors
 def summary(spec, overrides):
     """Layer table of SPEC: output shapes and parameter counts, as Keras counts them."""
@@ -92,8 +98,7 @@ def summary(spec, overrides):
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="run folder to write (default runs/<name>-<time>)")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="override train.epochs")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="override a value, e.g. --set train.optimizer.adam.learning_rate=0.01")
+@set_option
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 @user_errors
 def train(spec, out, epochs, overrides, quiet):
@@ -164,7 +169,7 @@ def catalog(kind):
 @click.argument("spec")
 @click.option("--plot", "plot_file", type=click.Path(path_type=Path), default=None,
               help="save a picture: an image grid, the series and its split, or histograms")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@set_option
 @user_errors
 def data(spec, plot_file, overrides):
     """What SPEC's data looks like after preprocessing: splits, shapes, classes, examples."""
@@ -283,7 +288,7 @@ def _emit(text: str, out):
 @click.argument("spec")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="write here instead of printing")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@set_option
 @user_errors
 def export(spec, out, overrides):
     """SPEC as one self-contained file: extends resolved, every default written out,
@@ -297,7 +302,7 @@ def export(spec, out, overrides):
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@set_option
 @user_errors
 def fingerprint(specs, overrides):
     """A hash of each spec's meaning: the same for specs that differ only in comments,
@@ -392,7 +397,7 @@ def import_model(model_file, out, base):
 
 @main.command()
 @click.argument("spec")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@set_option
 @user_errors
 def explain(spec, overrides):
     """How each layer's output shape and parameter count arise, with the numbers filled
