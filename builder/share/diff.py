@@ -66,7 +66,7 @@ class Differ:
         if a == b:
             return
         catalog = catalog_of(ann)
-        if catalog is not None and a is not None and b is not None:
+        if catalog is not None and isinstance(a, (str, dict)) and isinstance(b, (str, dict)):
             na, nb = _entry_name(a), _entry_name(b)
             if na != nb:
                 self.change(path, _short_entry(catalog, a), _short_entry(catalog, b))
