@@ -1,37 +1,346 @@
-"""The README stays true: its full specs validate, its commands exist, and CI reads
-its quick-start commands."""
+"""The README stays true: its specs validate (and its error examples fail with the
+error shown), its commands and options exist, its runnable examples run, its
+bundled-spec table is the one generated from specs/, and CI reads its quick start.
+
+The README marks its code blocks with an HTML comment on the line before:
+
+    <!-- fragment -->          a YAML excerpt: it must parse, nothing more
+    <!-- error: TEXT -->       a spec that `kspec validate` refuses with TEXT
+    <!-- rubric -->            a grading rubric: it must pass `kspec rubric check`
+    <!-- file: NAME -->        the block is saved as NAME for the `run` blocks
+    <!-- run -->               a bash block whose kspec lines are run, in order
+    (several at once: `<!-- file: old.yaml; error: TEXT -->`)
+
+Every other YAML block is a spec and must validate. Blocks run in one folder where
+`data/` and `examples/` are the repository's, so the README's relative paths work.
+"""
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import subprocess
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import pytest
+import yaml
+from click.testing import CliRunner
+
+import readme_table
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-YAML_BLOCKS = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
-FULL_SPECS = [b for b in YAML_BLOCKS if re.search(r"^kspec: 1\b", b, flags=re.M)]
+MARKS = ("fragment", "error", "rubric", "file", "run")
+FENCE = re.compile(r"^\s*```(\w*)\s*$")
+COMMENT = re.compile(r"^\s*<!-- (.*?) -->\s*$")
 
 
-def test_readme_has_full_spec_examples():
-    assert len(FULL_SPECS) >= 3
+@dataclass
+class Block:
+    lang: str
+    text: str
+    line: int  # of the opening fence, 1-based
+    marks: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.lang or 'text'}@{self.line}"
 
 
-@pytest.mark.parametrize("block", FULL_SPECS, ids=lambda b: re.search(r"name: (\S+)", b).group(1))
-def test_every_full_spec_in_the_readme_validates(tmp_path, cli, block):
-    path = tmp_path / "readme_spec.yaml"
-    path.write_text(block)
-    result = cli("validate", path)
+def parse_marks(comment: str) -> dict:
+    marks = {}
+    for part in re.split(r";\s*(?=(?:%s)\b)" % "|".join(MARKS), comment):
+        key, _, value = part.partition(":")
+        assert key.strip() in MARKS, f"unknown README block mark {part!r}"
+        marks[key.strip()] = value.strip()
+    return marks
+
+
+def code_blocks(text: str = README) -> list[Block]:
+    blocks, lines, i, pending = [], text.splitlines(), 0, None
+    while i < len(lines):
+        line = lines[i]
+        comment, fence = COMMENT.match(line), FENCE.match(line)
+        if comment and not comment.group(1).startswith(("ci:", "bundled-specs")):
+            pending = parse_marks(comment.group(1))
+        elif fence:
+            end = next(j for j in range(i + 1, len(lines)) if FENCE.match(lines[j])
+                       and not FENCE.match(lines[j]).group(1))
+            body = textwrap.dedent("\n".join(lines[i + 1:end])) + "\n"
+            blocks.append(Block(fence.group(1), body, i + 1, pending or {}))
+            pending, i = None, end
+        elif line.strip():
+            pending = None  # a mark belongs to the block right after it
+        i += 1
+    return blocks
+
+
+BLOCKS = code_blocks()
+YAML = [b for b in BLOCKS if b.lang == "yaml"]
+SPECS = [b for b in YAML if not {"fragment", "error", "rubric"} & set(b.marks)]
+ERRORS = [b for b in YAML if "error" in b.marks]
+RUBRICS = [b for b in YAML if "rubric" in b.marks]
+RUN = [b for b in BLOCKS if "run" in b.marks]
+
+
+def ids(blocks):
+    return [b.id for b in blocks]
+
+
+# ---- structure -------------------------------------------------------------------------
+
+HEADINGS = re.findall(r"^(#{2,3}) (.+)$", README, flags=re.M)
+
+
+def test_every_heading_is_unique():
+    titles = [t for _, t in HEADINGS]
+    assert len(titles) == len(set(titles)), {t for t in titles if titles.count(t) > 1}
+
+
+def test_one_data_section():
+    assert len(re.findall(r"^## Data", README, flags=re.M)) == 1
+
+
+def test_the_manual_has_its_sections():
+    top = [t for level, t in HEADINGS if level == "##"]
+    for wanted in ("Quick start", "A spec", "Data", "Training and the run folder", "Tasks",
+                   "Using a trained run", "Sharing and authoring specs", "Grading by spec",
+                   "Commands", "Bundled specs", "Layout", "Benchmarks"):
+        assert any(t.startswith(wanted) for t in top), wanted
+    sub = [t for level, t in HEADINGS if level == "###"]
+    for wanted in ("task: forecast", "task: language_model", "extends, unset, layers_by_name",
+                   "--set", "Editor set-up", "Format versions"):
+        assert any(wanted in t for t in sub), wanted
+
+
+def slug(title: str) -> str:
+    """GitHub's anchor for a heading."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def test_links_inside_the_readme_point_at_headings():
+    anchors = {slug(t) for _, t in HEADINGS}
+    links = re.findall(r"\]\(#([^)]+)\)", README)
+    assert links, "the README links between its sections"
+    assert set(links) <= anchors, set(links) - anchors
+
+
+def test_examples_rubric_points_at_a_readme_section():
+    rubric = (ROOT / "examples" / "assignment-digits" / "rubric.yaml").read_text()
+    section = re.search(r'see README: "([^"]+)"', rubric).group(1)
+    assert section in [t for _, t in HEADINGS]
+
+
+# ---- YAML blocks -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """A folder like a student's: data/ and examples/ at hand, the README's files in it."""
+    ws = tmp_path_factory.mktemp("readme")
+    (ws / "data").symlink_to(ROOT / "specs" / "data")
+    (ws / "examples").symlink_to(ROOT / "examples")
+    for b in YAML:
+        (ws / (b.marks.get("file") or f"block_{b.line}.yaml")).write_text(b.text)
+    return ws
+
+
+def path_of(ws: Path, b: Block) -> Path:
+    return ws / (b.marks.get("file") or f"block_{b.line}.yaml")
+
+
+def validate(path: Path):
+    """`kspec validate NAME` run in the spec's folder, as a student would."""
+    from cli import main
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        return CliRunner().invoke(main, ["validate", path.name], catch_exceptions=False)
+    finally:
+        os.chdir(here)
+
+
+def test_readme_shows_full_specs_and_error_examples():
+    assert len([b for b in SPECS if re.search(r"^kspec: 1\b", b.text, flags=re.M)]) >= 5
+    assert any("extends" in yaml.safe_load(b.text) for b in SPECS)
+    assert len(ERRORS) >= 3 and RUBRICS and RUN
+
+
+@pytest.mark.parametrize("block", YAML, ids=ids(YAML))
+def test_every_yaml_block_parses(block):
+    assert yaml.safe_load(block.text) is not None
+
+
+@pytest.mark.parametrize("block", SPECS, ids=ids(SPECS))
+def test_every_spec_in_the_readme_validates(workspace, block):
+    result = validate(path_of(workspace, block))
     assert result.exit_code == 0, result.stderr
 
 
-def test_every_command_in_the_readme_exists():
-    from cli import main
-    used = set(re.findall(r"`kspec ([a-z-]+)", README))
-    assert used, "the README names its commands"
-    assert used <= set(main.commands), used - set(main.commands)
+@pytest.mark.parametrize("block", ERRORS, ids=ids(ERRORS))
+def test_every_error_example_fails_with_the_error_shown(workspace, block):
+    path = path_of(workspace, block)
+    result = validate(path)
+    assert result.exit_code == 1
+    assert block.marks["error"] in result.stderr, result.stderr
+    shown = BLOCKS[BLOCKS.index(block) + 1]
+    if shown.lang == "" and shown.line - block.line < len(block.text.splitlines()) + 6:
+        # the output printed after the spec is the real one, for the file name shown
+        assert result.stderr.splitlines() == shown.text.strip().splitlines()
 
+
+@pytest.mark.parametrize("block", RUBRICS, ids=ids(RUBRICS))
+def test_every_rubric_in_the_readme_checks(workspace, block):
+    from cli import main
+    result = CliRunner().invoke(main, ["rubric", "check", str(path_of(workspace, block))],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+def bash_lines(block: Block) -> list[str]:
+    out = []
+    for line in block.text.splitlines():
+        out += [part.strip() for part in line.split("&&") if part.strip().startswith("kspec ")]
+    return out
+
+
+def shown_commands() -> list[str]:
+    """Every `kspec ...` the README shows: in code spans and in bash blocks."""
+    spans = [s.replace("\\|", "|") for s in re.findall(r"`(kspec [^`]+)`", README)]
+    return spans + [line for b in BLOCKS if b.lang == "bash" for line in bash_lines(b)]
+
+
+def command_of(words: list[str]):
+    from cli import main
+    cmd, used = main, []
+    while isinstance(cmd, click.Group) and words and words[0] in cmd.commands:
+        used.append(words[0])
+        cmd = cmd.commands[words.pop(0)]
+    return cmd, used
+
+
+def test_every_command_and_option_in_the_readme_exists():
+    commands = shown_commands()
+    assert len(commands) > 40
+    for shown in commands:
+        words = shown.split()[1:]
+        if words[0] in ("-h", "--help", "--version"):
+            continue
+        cmd, used = command_of(list(words))
+        assert used and not isinstance(cmd, click.Group), f"no such command: {shown}"
+        options = {o for p in cmd.params for o in p.opts + p.secondary_opts} | {"-h", "--help"}
+        for option in re.findall(r"(?:(?<=\s)|(?<=\[))(--?[A-Za-z][\w-]*)", shown):
+            assert option in options, f"{shown}: kspec {' '.join(used)} has no {option}"
+
+
+def test_the_commands_table_lists_every_command():
+    from cli import main
+    section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    listed = {tuple(command_of(s.split()[1:])[1])
+              for s in re.findall(r"`(kspec [^`]+)`", section)}
+    wanted = {(name,) if not isinstance(c, click.Group) else (name, sub)
+              for name, c in main.commands.items()
+              for sub in (c.commands if isinstance(c, click.Group) else [None])}
+    assert wanted <= listed, wanted - listed
+    groups = re.findall(r"^\| \*\*(.+?)\*\* \|", section, flags=re.M)
+    assert groups == ["write and check", "train and use", "share", "grade"]
+
+
+# ---- the runnable examples -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ran(workspace):
+    """Run every kspec line of the `run` blocks in order, in the workspace."""
+    from cli import main
+    results, here = {}, os.getcwd()
+    os.chdir(workspace)
+    try:
+        for b in RUN:
+            for line in bash_lines(b):
+                args = shlex.split(line, comments=True)[1:]
+                results[line.split("#")[0].strip()] = CliRunner().invoke(
+                    main, args, catch_exceptions=False)
+    finally:
+        os.chdir(here)
+    return results
+
+
+def ran_line(ran, start: str):
+    matches = [r for line, r in ran.items() if line.startswith(start)]
+    assert len(matches) == 1, f"the README runs one `{start}...`"
+    return matches[0]
+
+
+def test_every_runnable_example_succeeds(ran):
+    assert len(ran) >= 10
+    failed = {line: r.stderr or r.stdout for line, r in ran.items() if r.exit_code != 0}
+    assert not failed
+
+
+def test_extends_unset_and_layers_by_name_show_in_the_export(ran, workspace):
+    full = yaml.safe_load((workspace / "my_vae.full.yaml").read_text())
+    base = yaml.safe_load((ROOT / "specs" / "digits_vae.yaml").read_text())
+    encoder = full["models"]["encoder"]["layers"]
+    assert len(encoder) == len(base["models"]["encoder"]["layers"]) - 1  # unset: first layer
+    assert encoder[0]["dense"]["name"] == "h" and encoder[0]["dense"]["units"] == 32
+    assert full["train"]["beta"] == 0.5
+    assert full["train"]["optimizer"]["adam"]["learning_rate"] == 0.001
+    assert full["train"]["batch_size"] != base["train"]["batch_size"]  # back to the default
+    assert len(full["models"]["decoder"]["layers"]) == len(base["models"]["decoder"]["layers"])
+    diff = ran_line(ran, "kspec diff digits_vae my_vae.yaml").stdout
+    assert "models.encoder.layers['h'].dense.units: 64 -> 32" in diff
+    prints = ran_line(ran, "kspec fingerprint my_vae.yaml").stdout.split()
+    assert prints[0] == prints[2], "an export keeps the fingerprint"
+
+
+def test_set_examples_apply(ran):
+    out = ran_line(ran, "kspec export digits_cnn --set").stdout
+    spec = yaml.safe_load(out)
+    assert spec["train"]["epochs"] == 5
+    assert spec["train"]["optimizer"]["adam"]["learning_rate"] == 0.01
+    assert spec["model"]["layers"][0]["conv2d"]["filters"] == 8
+
+
+def test_new_and_upgrade_examples_write_valid_specs(ran, workspace):
+    assert "extends: digits_cnn" in (workspace / "my_cnn.yaml").read_text()
+    assert "extends" not in yaml.safe_load((workspace / "copy.yaml").read_text())
+    upgraded = yaml.safe_load((workspace / "new.yaml").read_text())
+    assert upgraded["kspec"] == 1 and upgraded["model"]["input"] == [4]
+
+
+def test_rubric_check_lists_the_example_checks(ran):
+    out = ran_line(ran, "kspec rubric check examples/assignment-digits/rubric.yaml").stdout
+    assert re.search(r"ok \(\d+ checks, [\d.]+ points\)", out)
+    assert "Test accuracy" in out
+
+
+# ---- the bundled-spec table ------------------------------------------------------------------
+
+def test_bundled_spec_table_is_the_generated_one():
+    assert readme_table.in_readme(README) == readme_table.table(), \
+        "regenerate it: python tests/readme_table.py --write"
+
+
+def test_bundled_spec_table_follows_kspec_list():
+    from cli import main
+    listed = [line.split()[0] for line in
+              CliRunner().invoke(main, ["list"]).stdout.splitlines()]
+    table = re.findall(r"^\| `([^`]+)` \|", readme_table.in_readme(README), flags=re.M)
+    assert table == listed
+
+
+def test_download_column_marks_the_specs_that_fetch_data():
+    data = {name: d for name, _, _, d in readme_table.rows()}
+    assert data["mnist_mlp"].startswith("download") and data["activity_cnn1d_uci"].startswith(
+        "download")
+    assert data["digits_cnn"] == "offline" and data["airline_lstm"] == "offline"
+
+
+# ---- CI ------------------------------------------------------------------------------------
 
 def test_ci_reads_the_two_quick_start_commands():
     script = ROOT / ".ci" / "run"
