@@ -331,6 +331,10 @@ def test_set_examples_apply(ran):
     assert spec["train"]["epochs"] == 5
     assert spec["train"]["optimizer"]["adam"]["learning_rate"] == 0.01
     assert spec["model"]["layers"][0]["conv2d"]["filters"] == 8
+    vae = yaml.safe_load(ran_line(ran, "kspec export digits_vae --set").stdout)
+    named = [layer["dense"] for layer in vae["models"]["encoder"]["layers"]
+             if layer.get("dense", {}).get("name") == "h"]
+    assert [layer["units"] for layer in named] == [32]
 
 
 def test_new_and_upgrade_examples_write_valid_specs(ran, workspace):
