@@ -44,7 +44,8 @@ _set = click.option(
 
 
 def _max_weights(ctx, param, value):
-    """--max-weights SIZE sets KSPEC_MAX_WEIGHTS for this command (builder/spec/counts.py)."""
+    """--max-weights SIZE sets KSPEC_MAX_WEIGHTS while this command runs (the one place
+    the cap is read: builder/spec/counts.py)."""
     if value is not None:
         import os
 
@@ -53,7 +54,10 @@ def _max_weights(ctx, param, value):
             parse_size(value)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
+        before = os.environ.get(ENV)
         os.environ[ENV] = value
+        ctx.call_on_close(lambda: os.environ.pop(ENV) if before is None
+                          else os.environ.__setitem__(ENV, before))
 
 
 # ... and --max-weights: the cap on a model's float32 weights, checked before building
