@@ -81,9 +81,9 @@ def show_bytes(n: int) -> str:
 
 
 def show_count(c: Count) -> str:
-    """'12,394 parameters, 48.4 KB' (and the trained part where it differs)."""
+    """'12,394 parameters, 48.4 KB' (with the trained part where it differs)."""
     more = "more than " if c.total >= CEILING else ""
-    frozen = f" ({c.trainable:,} trained)" if c.trainable != c.total else ""
+    frozen = f", {c.trainable:,} trained" if c.trainable != c.total else ""
     return f"{more}{c.total:,} parameters{frozen}, {show_bytes(c.bytes)}"
 
 
