@@ -37,10 +37,38 @@ def user_errors(fn):
 
 
 # one --set option for every command that reads a spec
-set_option = click.option(
+_set = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="override a value with YAML syntax, e.g. --set train.epochs=5 or "
          "--set train.optimizer.learning_rate=0.01 (repeatable)")
+
+
+def _max_weights(ctx, param, value):
+    """--max-weights SIZE sets KSPEC_MAX_WEIGHTS while this command runs (the one place
+    the cap is read: builder/spec/counts.py)."""
+    if value is not None:
+        import os
+
+        from builder.spec.counts import ENV, parse_size
+        try:
+            parse_size(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        before = os.environ.get(ENV)
+        os.environ[ENV] = value
+        ctx.call_on_close(lambda: os.environ.pop(ENV) if before is None
+                          else os.environ.__setitem__(ENV, before))
+
+
+# ... and --max-weights: the cap on a model's float32 weights, checked before building
+_cap = click.option(
+    "--max-weights", metavar="SIZE", expose_value=False, callback=_max_weights,
+    help="refuse models whose float32 weights exceed SIZE (default 2GB, or "
+         "KSPEC_MAX_WEIGHTS; 'none' for no cap)")
+
+
+def set_option(fn):
+    return _set(_cap(fn))
 
 
 def _warn(problems):
@@ -62,6 +90,7 @@ def validate(specs, overrides):
 
     Instant: TensorFlow is not loaded. Exit 1 if any spec has an error."""
     from builder.spec.load import load_spec
+    from builder.spec.counts import network_sizes
     failed = False
     for spec in specs:
         try:
@@ -71,8 +100,8 @@ def validate(specs, overrides):
             _warn(exc.problems)
             continue
         _warn(loaded.warnings)
-        note = f" ({len(loaded.warnings)} warning(s))" if loaded.warnings else ""
-        click.echo(f"{loaded.path}: ok{note}")
+        note = f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""
+        click.echo(f"{loaded.path}: ok ({network_sizes(loaded.spec)}{note})")
     sys.exit(1 if failed else 0)
 
 

@@ -108,7 +108,7 @@ def test_lint_check_fails_on_errors_and_optionally_on_warnings():
 
 
 def test_graph_check_counts_pattern_and_final_activation():
-    facts, why = graph_facts(loaded(), with_keras=False)
+    facts, why = graph_facts(loaded())
     assert why is None
     assert facts.kinds == ["conv2d", "max_pooling2d", "conv2d", "flatten", "dense", "dropout",
                            "dense"]
@@ -119,7 +119,7 @@ def test_graph_check_counts_pattern_and_final_activation():
     assert outcome.score == round(2 * 4 / 5, 2)
     assert "failed: the model has 2 dense layer(s)" in outcome.found
     bad = CNN.replace("max_pooling2d: 2", "max_pooling2d: 16")
-    facts, why = graph_facts(loaded(bad), with_keras=False)
+    facts, why = graph_facts(loaded(bad))
     assert facts is None and "s.yaml:" in why
     assert graph_check(check("graph", body), None, why).found[0].startswith(
         "failed: the model cannot be built: s.yaml:")

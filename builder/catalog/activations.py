@@ -38,6 +38,10 @@ class Activation(Entry):
     """Base: a parameter-free activation passed to Keras by name."""
 
     keras_name: ClassVar[str] = ""
+    # the Keras layer an activation with parameters becomes, and its arguments
+    # (Keras' name -> kspec's field): how `kspec import` reads that layer back
+    keras_layer: ClassVar[str] = ""
+    keras_layer_args: ClassVar[dict] = {}
 
     @property
     def is_plain(self) -> bool:
@@ -80,6 +84,10 @@ for _kind, _doc in KSPEC_FUNCTIONS.items():
 @ACTIVATIONS.register("relu")
 class ReLU(Activation):
     keras_name: ClassVar[str] = "relu"
+    keras_layer: ClassVar[str] = "ReLU"
+    keras_layer_args: ClassVar[dict] = {"max_value": "max_value",
+                                        "negative_slope": "negative_slope",
+                                        "threshold": "threshold"}
     max_value: float | None = None
     negative_slope: float = 0.0
     threshold: float = 0.0
@@ -93,6 +101,8 @@ class ReLU(Activation):
 class LeakyReLU(Activation):
     doc: ClassVar[str] = "x if x > 0 else alpha * x (the slides use alpha 0.1 and 0.01)"
     keras_name: ClassVar[str] = "leaky_relu"
+    keras_layer: ClassVar[str] = "LeakyReLU"
+    keras_layer_args: ClassVar[dict] = {"negative_slope": "alpha"}
     positional: ClassVar[str] = "alpha"
     alpha: float = Field(0.2, ge=0, description="slope for x < 0 (Keras' default 0.2)")
 
@@ -103,6 +113,8 @@ class LeakyReLU(Activation):
 @ACTIVATIONS.register("elu")
 class ELU(Activation):
     keras_name: ClassVar[str] = "elu"
+    keras_layer: ClassVar[str] = "ELU"
+    keras_layer_args: ClassVar[dict] = {"alpha": "alpha"}
     positional: ClassVar[str] = "alpha"
     alpha: float = Field(1.0, description="value approached for large negative x is -alpha")
 
@@ -113,11 +125,30 @@ class ELU(Activation):
 @ACTIVATIONS.register("softmax")
 class Softmax(Activation):
     keras_name: ClassVar[str] = "softmax"
+    keras_layer: ClassVar[str] = "Softmax"
+    keras_layer_args: ClassVar[dict] = {"axis": "axis"}
     positional: ClassVar[str] = "axis"
     axis: int = -1
 
     def param_layer(self, k, name):
         return k.layers.Softmax(axis=self.axis, name=name)
+
+
+def activation_from_keras(class_name: str, config: dict) -> tuple[str, dict] | None:
+    """(kind, params) of the activation a Keras layer applies, or None if kspec has none:
+    an Activation layer by its function's name (kspec's own are registered functions,
+    `kspec>step`), LeakyReLU, ELU, ReLU and Softmax by their arguments."""
+    if class_name == "Activation":
+        value = config.get("activation")
+        if isinstance(value, dict):  # {"class_name": "function", "config": "kspec>step"}
+            value = str(value.get("config", "")).split(">")[-1]
+        cls = ACTIVATIONS.lookup(value) if isinstance(value, str) else None
+        return (cls.kind, {}) if cls is not None else None
+    for cls in ACTIVATIONS.entries.values():
+        if cls.keras_layer and cls.keras_layer == class_name:
+            return cls.kind, {ours: config[theirs] for theirs, ours in cls.keras_layer_args.items()
+                              if theirs in config}
+    return None
 
 
 ActivationRef = ACTIVATIONS.ref

@@ -51,7 +51,7 @@ def static_phase(rubric_path: str, sub: dict) -> dict:
     from ..spec.check import check_spec
     report = check_spec(spec)
     positions.place(report.problems)
-    facts, why_not = graph_facts(loaded, needs_keras_facts(rubric))
+    facts, why_not = graph_facts(loaded)
     for check in rubric.checks:
         if check.kind == "spec":
             outcome = spec_check(check, spec)
@@ -66,16 +66,11 @@ def static_phase(rubric_path: str, sub: dict) -> dict:
     return out
 
 
-def needs_keras_facts(rubric) -> bool:
-    """Only parameter counts and shapes need the model built by Keras."""
-    if rubric.needs("train") and rubric.limits.max_params:
-        return True
-    return any(c.kind == "graph" and any(getattr(c.graph, f) is not None for f in (
-        "params", "trainable_params", "input_shape", "output_shape")) for c in rubric.checks)
-
-
-def graph_facts(loaded, with_keras: bool):
-    """(GraphFacts, None) or (None, why the model cannot be built)."""
+def graph_facts(loaded):
+    """(GraphFacts, None) or (None, why the model cannot be planned). Pure Python: the
+    counts and shapes come from the plan, so no model is built just to be counted (and
+    a model too big to allocate is still counted, and refused on its budget)."""
+    from ..spec.counts import plan_count
     from ..spec.graph import plan_model
     from ..spec.lint import last_activation
     report = Report()
@@ -86,23 +81,11 @@ def graph_facts(loaded, with_keras: bool):
     outs = plan.output_nodes()
     facts = GraphFacts([n.layer.kind for n in plan.nodes],
                        last_activation(outs[0].layer) if len(outs) == 1 else None)
-    if with_keras:
-        from ..build.model import build_model
-        try:
-            model, _ = build_model(loaded)
-        except SpecError as exc:
-            return None, exc.problems[0].render()
-        facts.params = int(model.count_params())
-        facts.trainable_params = int(sum(int(w.numpy().size) for w in model.trainable_weights))
-        facts.input_shape = _one_shape(model.input_shape)
-        facts.output_shape = _one_shape(model.output_shape)
+    count = plan_count(plan)
+    facts.params, facts.trainable_params = count.total, count.trainable
+    facts.input_shape = list(next(iter(plan.inputs.values()))) if len(plan.inputs) == 1 else None
+    facts.output_shape = list(outs[0].shape) if len(outs) == 1 and outs[0].shape else None
     return facts, None
-
-
-def _one_shape(shape):
-    if isinstance(shape, list):
-        return None  # several inputs or outputs: the shape checks look at single ones
-    return list(shape[1:])
 
 
 def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
@@ -112,14 +95,15 @@ def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
     if spec.task != "supervised":
         skip = (f"not trained: the grader trains supervised specs; this one has task: "
                 f"{spec.task}")
+    elif (facts is not None and rubric.limits.max_params and facts.params
+          and facts.params > rubric.limits.max_params):  # first: it says the size is the fault
+        skip = (f"not trained: the model has {facts.params:,} parameters; the assignment "
+                f"allows at most {rubric.limits.max_params:,}")
     elif report.errors:
         skip = (f"not trained: the spec has {len(report.errors)} error(s), the first: "
                 f"{report.errors[0].render()}")
     elif facts is None:
         skip = f"not trained: the model cannot be built: {why_not}"
-    elif rubric.limits.max_params and facts.params and facts.params > rubric.limits.max_params:
-        skip = (f"not trained: the model has {facts.params:,} parameters; the assignment "
-                f"allows at most {rubric.limits.max_params:,}")
     for check in rubric.checks:
         if check.kind != "train":
             continue

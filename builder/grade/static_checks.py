@@ -67,11 +67,12 @@ def lint_check(check, problems: list) -> Outcome:
 
 @dataclass
 class GraphFacts:
-    """What the graph checks look at: the plan's layers and Keras' own numbers."""
+    """What the graph checks look at: the plan's layers, shapes and parameter counts
+    (builder/spec/counts.py: equal to Keras' count_params(), without building)."""
 
     kinds: list[str]  # layer kinds in order (blocks expanded)
     final_activation: str | None
-    params: int | None = None  # from the Keras model
+    params: int | None = None
     trainable_params: int | None = None
     input_shape: list | None = None
     output_shape: list | None = None

@@ -138,9 +138,13 @@ class Differ:
 
 
 def param_counts(loaded) -> dict:
-    """role -> parameter count, as Keras counts them (builds the models)."""
-    from ..build.model import build_models
-    return {role: int(model.count_params()) for role, (model, _) in build_models(loaded).items()}
+    """role -> parameter count, equal to Keras' count_params() (from the plans: nothing
+    is built just to be counted)."""
+    from ..spec.check import plan_networks
+    from ..spec.counts import plan_count
+    from ..spec.problems import Report
+    return {role: plan_count(plan).total
+            for role, plan in plan_networks(loaded.spec, Report()).items()}
 
 
 def diff_text(a, b, counts: bool = True) -> str:

@@ -4,16 +4,16 @@ the numbers filled in, the way the lectures count them:
     dense_1: (4 inputs + 1 bias) x 3 units = 15
     conv2d: (5 x 5 x 1 + 1) x 6 = 156; 28 - 5 + 1 = 24
 
-The arithmetic is worked out from the plan (pure Python); every count is then
-checked against the Keras model, which stays the ground truth: a layer kspec has
-no formula for shows Keras' own count, and a disagreement is printed, not hidden.
+The arithmetic is worked out from the plan (pure Python): each layer class gives
+its own formula (Layer.explain_params). Every count is then checked against the
+Keras model, which stays the ground truth: a disagreement is printed, not hidden.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from ..catalog.layers import core, conv, merge, recurrent
+from ..catalog.layers import conv, core, merge, recurrent
 from ..catalog.layers.base import as_tuple, fmt
 
 
@@ -130,102 +130,17 @@ def shape_text(layer, shapes, out) -> str:
 
 # ---- parameters ----------------------------------------------------------------------
 
-def _dense(units, n_in, bias, pieces=1):
-    extra = f" x {pieces} pieces" if pieces > 1 else ""
-    if bias:
-        return (f"({n_in} inputs + 1 bias) x {units} units{extra}", (n_in + 1) * units * pieces)
-    return f"{n_in} inputs x {units} units{extra} (no bias)", n_in * units * pieces
-
-
-def _rnn(layer, n_in):
-    u = layer.units
-    if isinstance(layer, recurrent.LSTM):
-        return (f"4 gates x ({n_in} inputs + {u} recurrent + 1 bias) x {u} units",
-                4 * (n_in + u + 1) * u)
-    if isinstance(layer, recurrent.GRU):  # Keras' default reset_after: two biases per gate
-        return (f"3 gates x ({n_in} inputs + {u} recurrent + 2 biases) x {u} units",
-                3 * (n_in + u + 2) * u)
-    return f"({n_in} inputs + {u} recurrent + 1 bias) x {u} units", (n_in + u + 1) * u
-
-
-def params(layer, shapes) -> tuple[str, int | None, str]:
-    """(formula, count, note) for one layer given its input shapes; count None: unknown."""
-    found = _params(layer, shapes)
-    return found if len(found) == 3 else (*found, "")
-
-
-def _params(layer, shapes):
-    shape = shapes[0]
-    if isinstance(layer, core.Dense):
-        return _dense(layer.units, shape[-1], layer.use_bias)
-    if isinstance(layer, core.Maxout):
-        return _dense(layer.units, shape[-1], True, layer.pieces)
-    if isinstance(layer, conv.SeparableConv2D):
-        k, c = as_tuple(layer.kernel_size, 2), shape[-1]
-        m, f = layer.depth_multiplier, layer.filters
-        n = k[0] * k[1] * c * m + c * m * f + (f if layer.use_bias else 0)
-        text = (f"{_x(*k, c, m)} depthwise + {_x(c * m, f)} pointwise"
-                + (f" + {f} bias" if layer.use_bias else ""))
-        return text, n
-    if isinstance(layer, conv.Conv):
-        k = as_tuple(layer.kernel_size, len(shape) - 1)
-        c, f = shape[-1], layer.filters
-        if layer.use_bias:
-            return f"({_x(*k, c)} + 1) x {f}", (math.prod(k) * c + 1) * f
-        return f"{_x(*k, c, f)} (no bias)", math.prod(k) * c * f
-    if isinstance(layer, core.Embedding):
-        n = layer.input_dim * layer.output_dim
-        return f"{layer.input_dim} ids x {layer.output_dim} numbers", n
-    if isinstance(layer, core.BatchNormalization):
-        c = shape[layer.axis]
-        learned = int(layer.center) + int(layer.scale)
-        trained = ", ".join(n for n, on in (("gamma", layer.scale), ("beta", layer.center)) if on)
-        return (f"{learned + 2} x {c}", (learned + 2) * c,
-                f"{trained + ' trained; ' if trained else ''}moving mean and variance not trained")
-    if isinstance(layer, core.LayerNormalization):
-        c = shape[layer.axis]
-        return f"2 x {c}", 2 * c, "gamma and beta"
-    if isinstance(layer, core.Normalization):
-        c = shape[layer.axis] if layer.axis is not None else math.prod(shape)
-        if not layer.needs_adapt:
-            return "0", 0, "mean and variance are given in the spec: constants, not weights"
-        return (f"2 x {c} + 1", 2 * c + 1,
-                "mean, variance and a count, adapted to the data; none trained")
-    if isinstance(layer, recurrent.Recurrent):
-        return _rnn(layer, shape[-1])
-    if isinstance(layer, recurrent.Bidirectional):
-        text, n = _rnn(layer.layer, shape[-1])
-        return f"2 directions x {text}", 2 * n
-    if isinstance(layer, recurrent.MultiHeadAttention):
-        h, kd = layer.num_heads, layer.key_dim
-        vd = layer.value_dim or kd
-        q_in = shape[-1]
-        v_in = shapes[1][-1] if len(shapes) > 1 else q_in
-        k_in = shapes[2][-1] if len(shapes) > 2 else v_in
-        out = layer.output_shape_ or q_in
-        n = (q_in + 1) * h * kd + (k_in + 1) * h * kd + (v_in + 1) * h * vd + (h * vd + 1) * out
-        return (f"query ({q_in} + 1) x {h} heads x {kd} + key ({k_in} + 1) x {h} x {kd} "
-                f"+ value ({v_in} + 1) x {h} x {vd} + output ({h} x {vd} + 1) x {out}", n)
-    shapes_known = layer.weight_shapes(shapes) if hasattr(layer, "weight_shapes") else None
-    if shapes_known:
-        parts = [f"{k} {_x(*v)}" for k, v in shapes_known.items()]
-        return " + ".join(parts), sum(math.prod(v) for v in shapes_known.values())
-    if isinstance(layer, _NO_WEIGHTS):
-        return "", 0
-    return "", None
-
-
-_NO_WEIGHTS = (conv.Pool, conv.GlobalPool, core.Flatten, core.Reshape, core.Permute,
-               core.RepeatVector, core.Dropout, core.SpatialDropout1D, core.SpatialDropout2D,
-               core.GaussianNoise, core.Rescaling, core.ActivationLayer, merge.Merge,
-               conv.UpSampling1D, conv.UpSampling2D, conv.ZeroPadding2D, conv.Cropping2D)
+def params(layer, shapes) -> tuple[str, int, str]:
+    """(formula, count, note) for one layer given its input shapes: each layer class
+    knows its own formula (Layer.explain_params)."""
+    return layer.explain_params(shapes)
 
 
 # ---- the whole model ------------------------------------------------------------------
 
 def explain_plan(plan, model=None) -> list[Line]:
-    """One Line per node. With the Keras `model`, a layer kspec has no formula for is
-    explained by its variables' shapes, as Keras made them."""
+    """One Line per node (`model` is accepted for callers that have it; the counts are
+    kspec's own, and explain_text checks them against Keras)."""
     out = []
     for node in plan.nodes:
         shapes = [plan.shapes.get(i) for i in node.inputs]
@@ -233,23 +148,9 @@ def explain_plan(plan, model=None) -> list[Line]:
             out.append(Line(node.name, node.layer.kind, node.inputs, node.shape, "", "", None))
             continue
         text, count, note = params(node.layer, shapes)
-        if count is None and model is not None:
-            text, count, note = _from_variables(model, node.name)
         out.append(Line(node.name, node.layer.kind, node.inputs, node.shape,
                         shape_text(node.layer, shapes, node.shape), text, count, note))
     return out
-
-
-def _from_variables(model, name):
-    try:
-        layer = model.get_layer(name)
-    except ValueError:
-        return "", None, ""
-    if not layer.weights:
-        return "", 0, ""
-    parts = [f"{v.path.split('/')[-1]} {_x(*v.shape)}" for v in layer.weights]
-    return (" + ".join(parts), sum(math.prod(v.shape) for v in layer.weights),
-            "the shapes of the layer's variables")
 
 
 def keras_counts(model, plan) -> dict:

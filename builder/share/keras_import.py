@@ -20,13 +20,6 @@ from ..spec.problems import Problem, SpecError
 from .canonical import short_data
 from .keras_code import IGNORED, _short_float, _signature, same_config
 
-ACTIVATION_LAYERS = {"LeakyReLU": ("leaky_relu", {"negative_slope": "alpha"}),
-                     "ELU": ("elu", {"alpha": "alpha"}),
-                     "ReLU": ("relu", {"max_value": "max_value", "negative_slope": "negative_slope",
-                                       "threshold": "threshold"}),
-                     "Softmax": ("softmax", {"axis": "axis"})}
-
-
 class ImportProblem(SpecError):
     """The model has something a spec cannot say; one problem per layer."""
 
@@ -82,8 +75,12 @@ def _catalog_value(catalog, value):
 
 
 def _unknown(catalog, name):
-    raise ImportProblem.single(f"'{name}' is not a {catalog.what} kspec knows "
-                               f"(kspec catalog {catalog.what}s)")
+    raise _unknown_problem(catalog, name)
+
+
+def _unknown_problem(catalog, name) -> ImportProblem:
+    return ImportProblem.single(f"'{name}' is not a {catalog.what} kspec knows "
+                                f"(kspec catalog {catalog.what}s)")
 
 
 def entry_params(cls, config: dict) -> dict:
@@ -109,33 +106,21 @@ def entry_params(cls, config: dict) -> dict:
 
 # ---- one layer --------------------------------------------------------------------------
 
+class _Importer:
+    """What a layer class's `from_keras` may ask of the importer."""
+
+    params = staticmethod(lambda cls, config: entry_params(cls, config))
+    entry = staticmethod(lambda layer: layer_entry(layer))
+    unknown = staticmethod(lambda catalog, name: _unknown_problem(catalog, name))
+
+
 def layer_entry(layer) -> tuple[str, dict]:
-    """(kind, params) of the catalog entry that builds this Keras layer."""
-    from ..catalog.activations import ACTIVATIONS
-    k = keras()
+    """(kind, params) of the catalog entry that builds this Keras layer: the catalog
+    class that names the Keras class (Layer.keras_sources) reads it back itself."""
     cls_name = type(layer).__name__
-    config = layer.get_config()
-    if cls_name == "Activation":
-        act = _catalog_value(ACTIVATIONS, config.get("activation"))
-        return act, {}
-    if cls_name in ACTIVATION_LAYERS:
-        kind, fields = ACTIVATION_LAYERS[cls_name]
-        act_cls = LAYERS.lookup(kind)
-        params = {ours: config[theirs] for theirs, ours in fields.items()
-                  if theirs in config and ours in act_cls.model_fields}
-        return kind, params
-    if cls_name == "Bidirectional":
-        inner = k.layers.deserialize(config["layer"])
-        kind, params = layer_entry(inner)
-        return "bidirectional", {"layer": {kind: params}, "merge_mode": config.get("merge_mode")}
-    if k.saving.get_registered_name(type(layer)).startswith("kspec>"):
-        # kspec's own Keras layer: the catalog entry of the same name builds it
-        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", cls_name).lower()
-        if LAYERS.lookup(kind) is not None:
-            return kind, entry_params(LAYERS.lookup(kind), config)
-    for kind, cls in LAYERS.entries.items():
-        if getattr(cls, "keras_class", "") == cls_name:
-            return kind, entry_params(cls, config)
+    for cls in LAYERS.entries.values():
+        if cls_name in cls.keras_sources():
+            return cls.from_keras(layer, layer.get_config(), _Importer)
     raise _fail("kspec has no layer that builds this Keras class "
                 "(kspec catalog layers lists them)", layer)
 

@@ -109,7 +109,8 @@ class Entry(Strict):
 
     def params(self) -> dict:
         """The parameters the user set or that differ from defaults."""
-        return self.model_dump(exclude_defaults=True, mode="json")
+        # by alias: a field written under another name in YAML (output_size) reads back
+        return self.model_dump(exclude_defaults=True, mode="json", by_alias=True)
 
     def to_data(self):
         """Back to the YAML form: a bare name or a one-key mapping."""

@@ -54,6 +54,8 @@ def check_spec(spec) -> Report:
     from ..tasks import TASKS
     report = Report()
     plans = plan_networks(spec, report)
+    from .counts import check_weight_cap
+    check_weight_cap(plans, report)  # before anything would allocate them
     info = data_info(spec.data, report)
     if not report.errors:
         TASKS[spec.task].check(spec, plans, info, report)

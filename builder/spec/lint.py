@@ -28,8 +28,8 @@ def last_activation(layer: Layer) -> str | None:
 def learns_something(plan: Plan) -> bool:
     """False for a network whose weighted layers are all frozen (hand-set weights,
     lectures L07 and L16): its loss only measures, so the pairing rules don't apply."""
-    return any(n.layer.trainable for n in plan.nodes
-               if type(n.layer).weight_shapes is not Layer.weight_shapes)
+    from .counts import node_count
+    return any(node_count(plan, n).trainable for n in plan.nodes)
 
 
 def lint(spec, plan: Plan, info, report: Report):

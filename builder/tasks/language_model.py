@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..catalog.layers.conv import Conv1D
-from ..catalog.layers.recurrent import Bidirectional, MultiHeadAttention, Recurrent
-from ..catalog.layers.sequence import TransformerBlock
 from ..catalog.losses import LossRef
 from ..spec.base import Strict
 from ..spec.schema import TrainSpec
@@ -32,19 +29,6 @@ class LanguageModelTrain(TrainSpec):
                           description="cross-entropy of the next token")
     sample: SampleSpec = Field(default_factory=SampleSpec,
                                description="a text sample written to the run (sample.txt)")
-
-
-def looks_ahead(layer) -> str | None:
-    """Why this layer lets a position see later positions, or None if it does not."""
-    if isinstance(layer, Bidirectional):
-        return "bidirectional reads the sequence backwards too; drop it"
-    if isinstance(layer, Recurrent) and layer.go_backwards:
-        return "go_backwards reads from the end; set go_backwards: false"
-    if isinstance(layer, (MultiHeadAttention, TransformerBlock)) and not layer.causal:
-        return "attention without a causal mask sees every position; set causal: true"
-    if isinstance(layer, Conv1D) and layer.padding != "causal":
-        return f"padding: {layer.padding} looks at later steps; use padding: causal"
-    return None
 
 
 @TASKS.register
@@ -78,7 +62,7 @@ class LanguageModel(Task):
                              f"{source.window} positions, got {list(node.shape)}")
                 return
             for n in plan.nodes:
-                why = looks_ahead(n.layer)
+                why = n.layer.looks_ahead()  # each layer class knows (Layer.looks_ahead)
                 if why:
                     report.error(n.path, f"the model predicts the next token at every position, "
                                  f"so no position may see later ones: {why} (or predict only "

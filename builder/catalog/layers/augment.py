@@ -11,6 +11,8 @@ FactorT = float | list[float]
 
 
 class Augment(Layer):
+    families: ClassVar = frozenset({"augmentation"})
+    example: ClassVar = {"params": {}, "input": [8, 8, 3]}
     seed: int | None = None
 
     def output_shape(self, shapes):
@@ -28,6 +30,7 @@ class RandomFlip(Augment):
 class RandomRotation(Augment):
     doc: ClassVar[str] = "rotates by up to factor * 360 degrees"
     keras_class: ClassVar[str] = "RandomRotation"
+    example: ClassVar = {"params": {"factor": 0.1}, "input": [8, 8, 3]}
     positional: ClassVar[str] = "factor"
     factor: FactorT
     fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
@@ -36,6 +39,7 @@ class RandomRotation(Augment):
 @LAYERS.register("random_zoom")
 class RandomZoom(Augment):
     keras_class: ClassVar[str] = "RandomZoom"
+    example: ClassVar = {"params": {"height_factor": 0.1}, "input": [8, 8, 3]}
     positional: ClassVar[str] = "height_factor"
     height_factor: FactorT
     width_factor: FactorT | None = None
@@ -45,6 +49,7 @@ class RandomZoom(Augment):
 @LAYERS.register("random_translation")
 class RandomTranslation(Augment):
     keras_class: ClassVar[str] = "RandomTranslation"
+    example: ClassVar = {"params": {"height_factor": 0.1, "width_factor": 0.1}, "input": [8, 8, 3]}
     height_factor: FactorT
     width_factor: FactorT
     fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
@@ -53,5 +58,6 @@ class RandomTranslation(Augment):
 @LAYERS.register("random_contrast")
 class RandomContrast(Augment):
     keras_class: ClassVar[str] = "RandomContrast"
+    example: ClassVar = {"params": {"factor": 0.2}, "input": [8, 8, 3]}
     positional: ClassVar[str] = "factor"
     factor: FactorT = Field(...)

@@ -20,6 +20,27 @@ class ShapeError(ValueError):
     """A layer cannot take the shape it is given; the message says why and what to do."""
 
 
+class NotTrained(tuple):
+    """The shape of a variable that training does not change (batch norm's moving mean,
+    normalization's adapted mean): counted in a model's total, not in its trained part."""
+
+
+def dense_weights(n_in: int, units: int, bias: bool = True, prefix: str = "") -> dict:
+    """kernel (n_in, units) and bias (units,) of a Dense layer, under `prefix/` if given."""
+    p = f"{prefix}/" if prefix else ""
+    out = {f"{p}kernel": (n_in, units)}
+    return {**out, f"{p}bias": (units,)} if bias else out
+
+
+def size_of(shape) -> int:
+    """Number of values of a variable of this shape (a scalar counts one)."""
+    return math.prod(shape)
+
+
+def _x(*parts) -> str:
+    return " x ".join(str(p) for p in parts)
+
+
 def fmt(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -33,6 +54,13 @@ class Layer(Entry):
     # kspec field name -> Keras argument name, where they differ
     keras_names: ClassVar[dict] = {}
     COMMON: ClassVar[frozenset] = frozenset({"name", "inputs", "trainable", "weights"})
+    # rubric words this layer counts as (`graph.count: {pooling: ...}`), see grade/layer_kinds
+    families: ClassVar[frozenset] = frozenset()
+    # Keras classes `kspec import` reads back as this entry (default: keras_class)
+    imports_from: ClassVar[tuple] = ()
+    # a small case the catalog suite (tests/test_catalog_layers.py) builds, or several:
+    # {"params": {...}, "input": [...]}; two inputs: "input": [[..], [..]]
+    example: ClassVar[dict | list | None] = None
 
     name: str | None = Field(None, description="name other layers use in `inputs`")
     inputs: str | list[str] | None = Field(
@@ -59,9 +87,39 @@ class Layer(Entry):
         """Shape of the output given the input shapes (no batch axis)."""
         return shapes[0]
 
-    def weight_shapes(self, shapes: list[Shape]) -> dict[str, tuple] | None:
-        """Shapes of the trainable variables, where kspec knows them (for explain/checks)."""
+    def weight_shapes(self, shapes: list[Shape]) -> dict[str, tuple]:
+        """Every variable Keras makes for this layer, by its path below the layer (an RNN's
+        cell left out, a wrapper's forward/backward kept): name -> shape, a NotTrained
+        shape for a variable training leaves alone. No weights: {}."""
+        return {}
+
+    def explain_params(self, shapes: list[Shape]) -> tuple[str, int, str]:
+        """(formula, count, note) as `kspec explain` prints it; by default the variables
+        listed with their shapes."""
+        weights = self.weight_shapes(shapes)
+        if not weights:
+            return "", 0, ""
+        text = " + ".join(f"{k} {_x(*v) if v else 'scalar'}" for k, v in weights.items())
+        frozen = [k for k, v in weights.items() if isinstance(v, NotTrained)]
+        return (text, sum(size_of(v) for v in weights.values()),
+                f"{', '.join(frozen)} not trained" if frozen else "")
+
+    # ---- time ----------------------------------------------------------------
+    def looks_ahead(self) -> str | None:
+        """Why this layer lets a time step see later steps (and the fix), or None."""
         return None
+
+    # ---- kspec import ----------------------------------------------------------
+    @classmethod
+    def keras_sources(cls) -> tuple:
+        """The Keras class names `kspec import` maps to this entry."""
+        return cls.imports_from or ((cls.keras_class,) if cls.keras_class else ())
+
+    @classmethod
+    def from_keras(cls, layer, config: dict, importer) -> tuple[str, dict]:
+        """(kind, params) of this entry for a Keras layer of one of keras_sources();
+        `importer.params(cls, config)` reads fields from a config generically."""
+        return cls.kind, importer.params(cls, config)
 
     # ---- Keras -------------------------------------------------------------
     def keras_kwargs(self) -> dict:

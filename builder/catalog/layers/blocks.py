@@ -9,9 +9,14 @@ from .base import LAYERS, Layer, LayerRef
 
 
 class Block(Layer):
-    """A block is expanded into plain layers; it has no Keras object of its own."""
+    """A block is expanded into plain layers; it has no Keras object of its own, and its
+    weights are those of the nodes the planner expands it into (builder/spec/graph.py)."""
 
     layers: list[LayerRef] = Field(..., min_length=1)
+
+    @classmethod
+    def keras_sources(cls):
+        return ()  # `kspec import` writes the expanded layers
 
     def make(self, name):  # pragma: no cover - the planner never builds a block itself
         raise RuntimeError("blocks are expanded by the planner")
@@ -21,6 +26,10 @@ class Block(Layer):
 class Residual(Block):
     doc: ClassVar[str] = ("adds the block's input to the block's output (a skip connection); "
                           "a 1x1 projection matches channels or strides when they differ")
+    example: ClassVar = [
+        {"params": {"layers": [{"conv2d": {"filters": 3, "kernel_size": 3, "padding": "same"}}]},
+         "input": [8, 8, 3]},
+        {"params": {"layers": [{"dense": 6}]}, "input": [5]}]  # the second one is projected
     projection: Literal["auto", "none"] = Field(
         "auto", description="auto: project the shortcut when shapes differ; none: error instead")
 
@@ -29,4 +38,5 @@ class Residual(Block):
 class Repeat(Block):
     doc: ClassVar[str] = ("repeats its layers `times` times with fresh weights; a name x inside "
                           "becomes x_1, x_2, ... (x alone means the last copy)")
+    example: ClassVar = {"params": {"times": 2, "layers": [{"dense": 5}, "relu"]}, "input": [5]}
     times: int = Field(..., ge=1, le=1000)

@@ -5,10 +5,12 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from .base import LAYERS, Layer, ShapeError, as_tuple, expect_rank, fmt, window_out
+import math
+
+from .base import LAYERS, Layer, ShapeError, _x, as_tuple, expect_rank, fmt, window_out
 from ..activations import OptionalActivation
 from ..weights import InitializerRef, OptionalRegularizer
-from .core import WeightedLayer
+from .core import IMG, SEQ, WeightedLayer
 
 IntOrPair = int | list[int]
 IMAGE = "an image (height, width, channels)"
@@ -48,15 +50,25 @@ class ConvShape(Layer):
         out = {"kernel": tuple(k) + (shape[-1], self.filters)}
         return {**out, "bias": (self.filters,)} if self.use_bias else out
 
+    def explain_params(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        c, f = shape[-1], self.filters
+        if self.use_bias:
+            return f"({_x(*k, c)} + 1) x {f}", (math.prod(k) * c + 1) * f, ""
+        return f"{_x(*k, c, f)} (no bias)", math.prod(k) * c * f, ""
+
 
 class Conv(ConvShape, WeightedLayer):
-    pass
+    families: ClassVar = frozenset({"conv"})
 
 
 @LAYERS.register("conv2d")
 class Conv2D(Conv):
     doc: ClassVar[str] = "2-D convolution: `filters` kernels of kernel_size slide over the image"
     keras_class: ClassVar[str] = "Conv2D"
+    example: ClassVar = [{"params": {"filters": 4, "kernel_size": 3, "strides": 2}, "input": IMG},
+                         {"params": {"filters": 2, "kernel_size": [3, 1], "use_bias": False,
+                                     "padding": "same"}, "input": IMG}]
 
 
 @LAYERS.register("conv1d")
@@ -64,13 +76,23 @@ class Conv1D(Conv):
     doc: ClassVar[str] = "1-D convolution over time steps (padding: causal looks only back)"
     keras_class: ClassVar[str] = "Conv1D"
     rank: ClassVar[int] = 1
+    example: ClassVar = {"params": {"filters": 4, "kernel_size": 3, "padding": "causal",
+                                    "dilation_rate": 2}, "input": SEQ}
     padding: Literal["valid", "same", "causal"] = "valid"
+
+    def looks_ahead(self):
+        if self.padding != "causal":
+            return f"padding: {self.padding} looks at later steps; use padding: causal"
+        return None
 
 
 @LAYERS.register("separable_conv2d")
 class SeparableConv2D(ConvShape):
     doc: ClassVar[str] = "a per-channel (depthwise) convolution, then a 1x1 (pointwise) one"
     keras_class: ClassVar[str] = "SeparableConv2D"
+    families: ClassVar = frozenset({"conv"})
+    example: ClassVar = {"params": {"filters": 4, "kernel_size": 3, "depth_multiplier": 2},
+                         "input": IMG}
     depth_multiplier: int = Field(1, gt=0)
     depthwise_initializer: InitializerRef = "glorot_uniform"
     pointwise_initializer: InitializerRef = "glorot_uniform"
@@ -83,11 +105,20 @@ class SeparableConv2D(ConvShape):
                "pointwise_kernel": (1, 1, shape[-1] * self.depth_multiplier, self.filters)}
         return {**out, "bias": (self.filters,)} if self.use_bias else out
 
+    def explain_params(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        c, m, f = shape[-1], self.depth_multiplier, self.filters
+        n = k[0] * k[1] * c * m + c * m * f + (f if self.use_bias else 0)
+        text = (f"{_x(*k, c, m)} depthwise + {_x(c * m, f)} pointwise"
+                + (f" + {f} bias" if self.use_bias else ""))
+        return text, n, ""
+
 
 @LAYERS.register("conv2d_transpose")
 class Conv2DTranspose(Conv):
     doc: ClassVar[str] = "transposed convolution: learns to up-sample (strides 2 doubles H, W)"
     keras_class: ClassVar[str] = "Conv2DTranspose"
+    example: ClassVar = {"params": {"filters": 4, "kernel_size": 3, "strides": 2}, "input": IMG}
 
     def output_shape(self, shapes):
         shape, k, s, d = self.spatial(shapes)
@@ -103,9 +134,13 @@ class Conv2DTranspose(Conv):
         out = {"kernel": tuple(k) + (self.filters, shape[-1])}
         return {**out, "bias": (self.filters,)} if self.use_bias else out
 
+    def explain_params(self, shapes):
+        return ConvShape.explain_params(self, shapes)  # the same count, kernel axes swapped
+
 
 class Pool(Layer):
     rank: ClassVar[int] = 2
+    families: ClassVar = frozenset({"pooling"})
     positional: ClassVar[str] = "pool_size"
     pool_size: IntOrPair = 2
     strides: IntOrPair | None = Field(None, description="default: pool_size")
@@ -125,28 +160,33 @@ class Pool(Layer):
 class MaxPooling2D(Pool):
     doc: ClassVar[str] = "keeps the largest value of each pool_size window"
     keras_class: ClassVar[str] = "MaxPooling2D"
+    example: ClassVar = {"params": {"pool_size": 2}, "input": IMG}
 
 
 @LAYERS.register("average_pooling2d", "averagepooling2d", "avg_pool2d")
 class AveragePooling2D(Pool):
     doc: ClassVar[str] = "keeps the mean of each pool_size window"
     keras_class: ClassVar[str] = "AveragePooling2D"
+    example: ClassVar = {"params": {"pool_size": 3, "strides": 2}, "input": IMG}
 
 
 @LAYERS.register("max_pooling1d", "maxpooling1d", "max_pool1d")
 class MaxPooling1D(Pool):
     keras_class: ClassVar[str] = "MaxPooling1D"
     rank: ClassVar[int] = 1
+    example: ClassVar = {"params": {"pool_size": 2}, "input": SEQ}
 
 
 @LAYERS.register("average_pooling1d", "averagepooling1d", "avg_pool1d")
 class AveragePooling1D(Pool):
     keras_class: ClassVar[str] = "AveragePooling1D"
     rank: ClassVar[int] = 1
+    example: ClassVar = {"params": {"pool_size": 2, "padding": "same"}, "input": SEQ}
 
 
 class GlobalPool(Layer):
     rank: ClassVar[int] = 2
+    families: ClassVar = frozenset({"pooling"})
     keepdims: bool = False
 
     def output_shape(self, shapes):
@@ -158,29 +198,34 @@ class GlobalPool(Layer):
 @LAYERS.register("global_max_pooling2d")
 class GlobalMaxPooling2D(GlobalPool):
     keras_class: ClassVar[str] = "GlobalMaxPooling2D"
+    example: ClassVar = {"params": {}, "input": IMG}
 
 
 @LAYERS.register("global_average_pooling2d")
 class GlobalAveragePooling2D(GlobalPool):
     keras_class: ClassVar[str] = "GlobalAveragePooling2D"
+    example: ClassVar = {"params": {"keepdims": True}, "input": IMG}
 
 
 @LAYERS.register("global_max_pooling1d")
 class GlobalMaxPooling1D(GlobalPool):
     keras_class: ClassVar[str] = "GlobalMaxPooling1D"
     rank: ClassVar[int] = 1
+    example: ClassVar = {"params": {}, "input": SEQ}
 
 
 @LAYERS.register("global_average_pooling1d")
 class GlobalAveragePooling1D(GlobalPool):
     keras_class: ClassVar[str] = "GlobalAveragePooling1D"
     rank: ClassVar[int] = 1
+    example: ClassVar = {"params": {}, "input": SEQ}
 
 
 @LAYERS.register("up_sampling2d", "upsampling2d")
 class UpSampling2D(Layer):
     keras_class: ClassVar[str] = "UpSampling2D"
     positional: ClassVar[str] = "size"
+    example: ClassVar = {"params": {"size": [2, 3]}, "input": IMG}
     size: IntOrPair = 2
     interpolation: Literal["nearest", "bilinear"] = "nearest"
 
@@ -194,6 +239,7 @@ class UpSampling2D(Layer):
 class UpSampling1D(Layer):
     keras_class: ClassVar[str] = "UpSampling1D"
     positional: ClassVar[str] = "size"
+    example: ClassVar = {"params": {"size": 2}, "input": SEQ}
     size: int = 2
 
     def output_shape(self, shapes):
@@ -212,6 +258,7 @@ def _pairs(value):
 class ZeroPadding2D(Layer):
     keras_class: ClassVar[str] = "ZeroPadding2D"
     positional: ClassVar[str] = "padding"
+    example: ClassVar = {"params": {"padding": [1, 2]}, "input": IMG}
     padding: int | list[int] | list[list[int]] = 1
 
     def keras_kwargs(self):
@@ -227,6 +274,7 @@ class ZeroPadding2D(Layer):
 class Cropping2D(Layer):
     keras_class: ClassVar[str] = "Cropping2D"
     positional: ClassVar[str] = "cropping"
+    example: ClassVar = {"params": {"cropping": [[1, 0], [2, 1]]}, "input": IMG}
     cropping: int | list[int] | list[list[int]] = 0
 
     def keras_kwargs(self):

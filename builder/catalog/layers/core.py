@@ -8,7 +8,22 @@ from pydantic import Field
 
 from ..activations import ActivationRef, OptionalActivation
 from ..weights import InitializerRef, OptionalConstraint, OptionalInitializer, OptionalRegularizer
-from .base import LAYERS, Layer, ShapeError, expect_rank, fmt
+from .base import LAYERS, Layer, NotTrained, ShapeError, dense_weights, expect_rank, fmt
+
+VEC, SEQ, IMG = [5], [6, 4], [8, 8, 3]  # the inputs of the catalog suite's examples
+
+
+def dense_formula(n_in, units, bias=True, pieces=1):
+    """The lectures' count of a dense layer: (inputs + 1 bias) x units."""
+    extra = f" x {pieces} pieces" if pieces > 1 else ""
+    if bias:
+        return (f"({n_in} inputs + 1 bias) x {units} units{extra}", (n_in + 1) * units * pieces)
+    return f"{n_in} inputs x {units} units{extra} (no bias)", n_in * units * pieces
+
+
+def axis_size(shape, axis: int):
+    """The length of `axis` as Keras numbers it (a positive axis counts the batch axis)."""
+    return shape[axis - 1] if axis > 0 else shape[axis]
 
 
 class WeightedLayer(Layer):
@@ -30,6 +45,9 @@ class Dense(WeightedLayer):
     keras_class: ClassVar[str] = "Dense"
     positional: ClassVar[str] = "units"
     units: int = Field(..., gt=0, description="number of neurons")
+    example: ClassVar = [{"params": {"units": 3}, "input": VEC},
+                         {"params": {"units": 2, "use_bias": False, "activation": {"leaky_relu": 0.1}},
+                          "input": SEQ}]
 
     def output_shape(self, shapes):
         shape = shapes[0]
@@ -40,8 +58,10 @@ class Dense(WeightedLayer):
         return shape[:-1] + (self.units,)
 
     def weight_shapes(self, shapes):
-        out = {"kernel": (shapes[0][-1], self.units)}
-        return {**out, "bias": (self.units,)} if self.use_bias else out
+        return dense_weights(shapes[0][-1], self.units, self.use_bias)
+
+    def explain_params(self, shapes):
+        return (*dense_formula(shapes[0][-1], self.units, self.use_bias), "")
 
 
 @LAYERS.register("maxout")
@@ -50,9 +70,17 @@ class Maxout(Layer):
     units: int = Field(..., gt=0)
     pieces: int = Field(2, ge=2, description="k linear pieces per output")
     kernel_initializer: InitializerRef = "glorot_uniform"
+    example: ClassVar = {"params": {"units": 3, "pieces": 3}, "input": VEC}
+    imports_from: ClassVar = ("Maxout",)
 
     def output_shape(self, shapes):
         return shapes[0][:-1] + (self.units,)
+
+    def weight_shapes(self, shapes):
+        return dense_weights(shapes[0][-1], self.units * self.pieces)
+
+    def explain_params(self, shapes):
+        return (*dense_formula(shapes[0][-1], self.units, True, self.pieces), "")
 
     def make(self, name):
         from ..custom import Maxout as KerasMaxout
@@ -63,6 +91,7 @@ class Maxout(Layer):
 @LAYERS.register("flatten")
 class Flatten(Layer):
     keras_class: ClassVar[str] = "Flatten"
+    example: ClassVar = {"params": {}, "input": IMG}
 
     def output_shape(self, shapes):
         dims = shapes[0]
@@ -74,6 +103,7 @@ class Reshape(Layer):
     keras_class: ClassVar[str] = "Reshape"
     positional: ClassVar[str] = "target_shape"
     target_shape: list[int]
+    example: ClassVar = {"params": {"target_shape": [-1, 3]}, "input": IMG}
 
     def output_shape(self, shapes):
         target = list(self.target_shape)
@@ -98,6 +128,7 @@ class Permute(Layer):
     keras_class: ClassVar[str] = "Permute"
     positional: ClassVar[str] = "dims"
     dims: list[int] = Field(..., description="1-based axis order, batch axis left out")
+    example: ClassVar = {"params": {"dims": [2, 1]}, "input": SEQ}
 
     def output_shape(self, shapes):
         shape = shapes[0]
@@ -111,6 +142,7 @@ class RepeatVector(Layer):
     keras_class: ClassVar[str] = "RepeatVector"
     positional: ClassVar[str] = "n"
     n: int = Field(..., gt=0)
+    example: ClassVar = {"params": {"n": 3}, "input": VEC}
 
     def output_shape(self, shapes):
         return (self.n,) + tuple(expect_rank(shapes, 1, "a vector"))
@@ -121,6 +153,8 @@ class Dropout(Layer):
     doc: ClassVar[str] = "zeroes a fraction `rate` of inputs while training"
     keras_class: ClassVar[str] = "Dropout"
     positional: ClassVar[str] = "rate"
+    families: ClassVar = frozenset({"dropout", "regularization"})
+    example: ClassVar = {"params": {"rate": 0.5}, "input": VEC}
     rate: float = Field(..., ge=0, lt=1)
     seed: int | None = None
 
@@ -129,6 +163,8 @@ class Dropout(Layer):
 class SpatialDropout1D(Layer):
     keras_class: ClassVar[str] = "SpatialDropout1D"
     positional: ClassVar[str] = "rate"
+    families: ClassVar = frozenset({"dropout", "regularization"})
+    example: ClassVar = {"params": {"rate": 0.5}, "input": SEQ}
     rate: float = Field(..., ge=0, lt=1)
 
     def output_shape(self, shapes):
@@ -139,6 +175,8 @@ class SpatialDropout1D(Layer):
 class SpatialDropout2D(Layer):
     keras_class: ClassVar[str] = "SpatialDropout2D"
     positional: ClassVar[str] = "rate"
+    families: ClassVar = frozenset({"dropout", "regularization"})
+    example: ClassVar = {"params": {"rate": 0.5}, "input": IMG}
     rate: float = Field(..., ge=0, lt=1)
 
     def output_shape(self, shapes):
@@ -149,6 +187,8 @@ class SpatialDropout2D(Layer):
 class GaussianNoise(Layer):
     keras_class: ClassVar[str] = "GaussianNoise"
     positional: ClassVar[str] = "stddev"
+    families: ClassVar = frozenset({"regularization"})
+    example: ClassVar = {"params": {"stddev": 0.1}, "input": VEC}
     stddev: float = Field(..., ge=0)
     seed: int | None = None
 
@@ -156,18 +196,47 @@ class GaussianNoise(Layer):
 @LAYERS.register("batch_normalization", "batch_norm")
 class BatchNormalization(Layer):
     keras_class: ClassVar[str] = "BatchNormalization"
+    families: ClassVar = frozenset({"normalization", "regularization"})
+    example: ClassVar = [{"params": {}, "input": IMG},
+                         {"params": {"center": False, "axis": 1}, "input": IMG}]
     axis: int = -1
     momentum: float = 0.99
     epsilon: float = 0.001
     center: bool = True
     scale: bool = True
 
+    def weight_shapes(self, shapes):
+        c = (axis_size(shapes[0], self.axis),)
+        out = {}
+        if self.scale:
+            out["gamma"] = c
+        if self.center:
+            out["beta"] = c
+        return {**out, "moving_mean": NotTrained(c), "moving_variance": NotTrained(c)}
+
+    def explain_params(self, shapes):
+        c = axis_size(shapes[0], self.axis)
+        learned = int(self.center) + int(self.scale)
+        trained = ", ".join(n for n, on in (("gamma", self.scale), ("beta", self.center)) if on)
+        return (f"{learned + 2} x {c}", (learned + 2) * c,
+                f"{trained + ' trained; ' if trained else ''}moving mean and variance not trained")
+
 
 @LAYERS.register("layer_normalization", "layer_norm")
 class LayerNormalization(Layer):
     keras_class: ClassVar[str] = "LayerNormalization"
+    families: ClassVar = frozenset({"normalization", "regularization"})
+    example: ClassVar = {"params": {}, "input": SEQ}
     axis: int = -1
     epsilon: float = 0.001
+
+    def weight_shapes(self, shapes):
+        c = (axis_size(shapes[0], self.axis),)
+        return {"gamma": c, "beta": c}
+
+    def explain_params(self, shapes):
+        c = axis_size(shapes[0], self.axis)
+        return f"2 x {c}", 2 * c, "gamma and beta"
 
 
 @LAYERS.register("normalization")
@@ -175,6 +244,9 @@ class Normalization(Layer):
     doc: ClassVar[str] = ("standardises inputs with mean/variance given here or, if left "
                           "out, adapted on the training split before training")
     keras_class: ClassVar[str] = "Normalization"
+    families: ClassVar = frozenset({"normalization", "regularization"})
+    example: ClassVar = [{"params": {"mean": 0.0, "variance": 1.0}, "input": VEC},
+                         {"params": {}, "input": SEQ}]
     axis: int | None = -1
     mean: float | list[float] | None = None
     variance: float | list[float] | None = None
@@ -183,12 +255,27 @@ class Normalization(Layer):
     def needs_adapt(self) -> bool:
         return self.mean is None
 
+    def weight_shapes(self, shapes):
+        if not self.needs_adapt:  # given mean and variance are constants, not variables
+            return {}
+        # axis null is left to Keras, whose default is the last axis
+        c = (axis_size(shapes[0], -1 if self.axis is None else self.axis),)
+        return {"mean": NotTrained(c), "variance": NotTrained(c), "count": NotTrained(())}
+
+    def explain_params(self, shapes):
+        if not self.needs_adapt:
+            return "0", 0, "mean and variance are given in the spec: constants, not weights"
+        c = axis_size(shapes[0], -1 if self.axis is None else self.axis)
+        return (f"2 x {c} + 1", 2 * c + 1,
+                "mean, variance and a count, adapted to the data; none trained")
+
 
 @LAYERS.register("rescaling")
 class Rescaling(Layer):
     doc: ClassVar[str] = "x * scale + offset (e.g. scale: 0.00392 maps 0-255 pixels to 0-1)"
     keras_class: ClassVar[str] = "Rescaling"
     positional: ClassVar[str] = "scale"
+    example: ClassVar = {"params": {"scale": 0.5}, "input": IMG}
     scale: float
     offset: float = 0.0
 
@@ -197,10 +284,18 @@ class Rescaling(Layer):
 class ActivationLayer(Layer):
     doc: ClassVar[str] = "applies an activation; `- relu` is the short form"
     positional: ClassVar[str] = "activation"
+    example: ClassVar = {"params": {"activation": "tanh"}, "input": VEC}
+    imports_from: ClassVar = ("Activation",)
     activation: ActivationRef
 
     def make(self, name):
         return [self.activation.layer(name)]
+
+    @classmethod
+    def from_keras(cls, layer, config, importer):
+        """A Keras Activation layer comes back as the activation's own short form."""
+        from ..activations import activation_from_keras
+        return activation_from_keras(type(layer).__name__, config)
 
 
 @LAYERS.register("embedding")
@@ -211,10 +306,15 @@ class Embedding(Layer):
     output_dim: int = Field(..., gt=0)
     mask_zero: bool = False
     embeddings_initializer: OptionalInitializer = None
+    example: ClassVar = {"params": {"input_dim": 10, "output_dim": 4}, "input": [7]}
 
     def output_shape(self, shapes):
         return tuple(shapes[0]) + (self.output_dim,)
 
     def weight_shapes(self, shapes):
         return {"embeddings": (self.input_dim, self.output_dim)}
+
+    def explain_params(self, shapes):
+        return (f"{self.input_dim} ids x {self.output_dim} numbers",
+                self.input_dim * self.output_dim, "")
 

@@ -7,7 +7,9 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from .base import LAYERS, Layer, ShapeError, fmt
+import math
+
+from .base import LAYERS, Layer, ShapeError, dense_weights, fmt
 
 
 @LAYERS.register("sampling")
@@ -17,6 +19,8 @@ class Sampling(Layer):
     min_inputs: ClassVar[int] = 2
     max_inputs: ClassVar[int | None] = 2
     seed: int | None = Field(None, description="seed of eps (default: from the spec's seed)")
+    imports_from: ClassVar = ("Sampling",)
+    example: ClassVar = {"params": {}, "input": [[3], [3]]}
 
     def output_shape(self, shapes):
         mean, log_var = shapes
@@ -37,6 +41,8 @@ class TimeEmbedding(Layer):
     positional: ClassVar[str] = "dim"
     dim: int = Field(..., gt=0, description="output size (even)")
     max_period: float = Field(10000.0, gt=1, description="longest wavelength, in steps")
+    imports_from: ClassVar = ("TimeEmbedding",)
+    example: ClassVar = {"params": {"dim": 8}, "input": [1]}
 
     @field_validator("dim")
     @classmethod
@@ -69,6 +75,9 @@ class AffineCoupling(Layer):
     hidden: list[int] = Field([128, 128], min_length=1,
                               description="units of the scale/shift network's hidden layers")
     activation: Literal["relu", "tanh", "elu", "gelu", "silu", "swish", "leaky_relu"] = "relu"
+    imports_from: ClassVar = ("AffineCoupling",)
+    example: ClassVar = [{"params": {"mask": "alternate", "hidden": [8]}, "input": [6]},
+                         {"params": {"hidden": [4, 3]}, "input": [4, 4, 2]}]
 
     @field_validator("hidden")
     @classmethod
@@ -90,6 +99,20 @@ class AffineCoupling(Layer):
         if size < 2:
             raise ShapeError("needs at least 2 values to split into two halves")
         return shape
+
+    def weight_shapes(self, shapes):
+        size = math.prod(shapes[0])
+        out = {"scale": (size,)}
+        for i, (n_in, units) in enumerate(zip([size] + self.hidden, self.hidden)):
+            out.update(dense_weights(n_in, units, prefix=f"hidden_{i}"))
+        return {**out, **dense_weights(self.hidden[-1], 2 * size, prefix="shift_and_scale")}
+
+    def explain_params(self, shapes):
+        size = math.prod(shapes[0])
+        sizes = [size] + self.hidden + [2 * size]
+        net = " + ".join(f"({a} + 1) x {b}" for a, b in zip(sizes, sizes[1:]))
+        n = sum((a + 1) * b for a, b in zip(sizes, sizes[1:])) + size
+        return f"scale/shift network {net} + {size} log-scale factors", n, ""
 
     def make(self, name):
         from ..generative_layers import AffineCoupling as KerasCoupling

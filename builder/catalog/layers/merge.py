@@ -9,6 +9,8 @@ from .base import LAYERS, Layer, ShapeError, fmt
 class Merge(Layer):
     min_inputs: ClassVar[int] = 2
     max_inputs: ClassVar[int | None] = None
+    families: ClassVar = frozenset({"merge"})
+    example: ClassVar = {"params": {}, "input": [[4], [4]]}
 
     def output_shape(self, shapes):
         first = shapes[0]
@@ -58,6 +60,8 @@ class Concatenate(Merge):
     doc: ClassVar[str] = "joins its inputs along one axis (default: the last, i.e. features)"
     keras_class: ClassVar[str] = "Concatenate"
     positional: ClassVar[str] = "axis"
+    example: ClassVar = [{"params": {}, "input": [[4], [3]]},
+                         {"params": {"axis": 1}, "input": [[2, 3], [4, 3]]}]
     axis: int = -1
 
     def output_shape(self, shapes):

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from ..activations import ActivationRef
 from .base import LAYERS, Layer, LayerRef, ShapeError, expect_rank, fmt
+from .core import SEQ as SEQ_EXAMPLE
 
 SEQ = "a sequence (steps, features)"
 SEQ_HINT = "an RNN reads (steps, features); add `- reshape: [steps, features]`"
@@ -27,6 +28,8 @@ class Recurrent(Layer):
     positional: ClassVar[str] = "units"
     max_inputs: ClassVar[int | None] = 2
     state_count: ClassVar[int] = 1  # h; an LSTM also has its cell state c
+    gates: ClassVar[int] = 1  # blocks of `units` columns in the kernels
+    families: ClassVar = frozenset({"recurrent"})
     units: int = Field(..., gt=0)
     activation: ActivationRef = "tanh"
     return_sequences: bool = Field(False, description="output every step, not only the last")
@@ -44,6 +47,20 @@ class Recurrent(Layer):
                 raise ShapeError(f"an initial state must have the RNN's {self.units} units, got "
                                  f"{fmt(state)}; give the layer it comes from units: {self.units}")
         return (steps, self.units) if self.return_sequences else (self.units,)
+
+    def weight_shapes(self, shapes):
+        n = self.gates * self.units
+        return {"kernel": (shapes[0][-1], n), "recurrent_kernel": (self.units, n),
+                "bias": (n,)}
+
+    def explain_params(self, shapes):
+        n_in, u = shapes[0][-1], self.units
+        return (f"({n_in} inputs + {u} recurrent + 1 bias) x {u} units",
+                (n_in + u + 1) * u, "")
+
+    def looks_ahead(self):
+        return "go_backwards reads from the end; set go_backwards: false" \
+            if self.go_backwards else None
 
     def keras_kwargs(self):
         out = super().keras_kwargs()
@@ -84,6 +101,7 @@ class Recurrent(Layer):
 class SimpleRNN(Recurrent):
     doc: ClassVar[str] = "h_t = activation(U x_t + V h_(t-1) + b)"
     keras_class: ClassVar[str] = "SimpleRNN"
+    example: ClassVar = {"params": {"units": 3}, "input": SEQ_EXAMPLE}
 
 
 @LAYERS.register("lstm")
@@ -92,20 +110,44 @@ class LSTM(Recurrent):
     keras_class: ClassVar[str] = "LSTM"
     max_inputs: ClassVar[int | None] = 3  # the sequence, h, c
     state_count: ClassVar[int] = 2
+    gates: ClassVar[int] = 4
+    example: ClassVar = [{"params": {"units": 3, "return_sequences": True}, "input": SEQ_EXAMPLE},
+                         {"params": {"units": 4}, "input": [SEQ_EXAMPLE, [4]]}]
     recurrent_activation: ActivationRef = "sigmoid"
+
+    def explain_params(self, shapes):
+        n_in, u = shapes[0][-1], self.units
+        return (f"4 gates x ({n_in} inputs + {u} recurrent + 1 bias) x {u} units",
+                4 * (n_in + u + 1) * u, "")
 
 
 @LAYERS.register("gru")
 class GRU(Recurrent):
     doc: ClassVar[str] = "gated recurrent unit: update and reset gates"
     keras_class: ClassVar[str] = "GRU"
+    gates: ClassVar[int] = 3
+    example: ClassVar = {"params": {"units": 3, "go_backwards": True}, "input": SEQ_EXAMPLE}
     recurrent_activation: ActivationRef = "sigmoid"
+
+    def weight_shapes(self, shapes):
+        # Keras' default reset_after: an input bias and a recurrent bias per gate
+        return {**super().weight_shapes(shapes), "bias": (2, 3 * self.units)}
+
+    def explain_params(self, shapes):
+        n_in, u = shapes[0][-1], self.units
+        return (f"3 gates x ({n_in} inputs + {u} recurrent + 2 biases) x {u} units",
+                3 * (n_in + u + 2) * u, "")
 
 
 @LAYERS.register("bidirectional")
 class Bidirectional(Layer):
     doc: ClassVar[str] = "runs an RNN forwards and backwards and merges the two"
     positional: ClassVar[str] = "layer"
+    families: ClassVar = frozenset({"recurrent"})
+    imports_from: ClassVar = ("Bidirectional",)
+    example: ClassVar = [{"params": {"layer": {"lstm": {"units": 3}}}, "input": SEQ_EXAMPLE},
+                         {"params": {"layer": {"gru": {"units": 2, "return_sequences": True}},
+                                     "merge_mode": "sum"}, "input": SEQ_EXAMPLE}]
     layer: LayerRef
     merge_mode: Literal["concat", "sum", "mul", "ave"] = "concat"
 
@@ -132,6 +174,23 @@ class Bidirectional(Layer):
             return inner[:-1] + (inner[-1] * 2,)
         return inner
 
+    def weight_shapes(self, shapes):
+        inner = self.layer.weight_shapes(shapes)
+        return {f"{way}/{k}": v for way in ("forward", "backward") for k, v in inner.items()}
+
+    def explain_params(self, shapes):
+        text, n, _ = self.layer.explain_params(shapes)
+        return f"2 directions x {text}", 2 * n, ""
+
+    def looks_ahead(self):
+        return "bidirectional reads the sequence backwards too; drop it"
+
+    @classmethod
+    def from_keras(cls, layer, config, importer):
+        from ...keras_env import keras
+        kind, params = importer.entry(keras().layers.deserialize(config["layer"]))
+        return cls.kind, {"layer": {kind: params}, "merge_mode": config.get("merge_mode")}
+
     def make(self, name):
         from ...keras_env import keras
         k = keras()
@@ -152,6 +211,10 @@ class MultiHeadAttention(Layer):
     dropout: float = Field(0.0, ge=0, lt=1)
     output_shape_: int | None = Field(None, alias="output_size")
     causal: bool = Field(False, description="each step attends only to itself and earlier steps")
+    example: ClassVar = [{"params": {"num_heads": 2, "key_dim": 4, "causal": True},
+                          "input": SEQ_EXAMPLE},
+                         {"params": {"num_heads": 2, "key_dim": 3, "value_dim": 5,
+                                     "output_size": 7}, "input": [SEQ_EXAMPLE, [5, 3]]}]
 
     def keras_kwargs(self):
         out = super().keras_kwargs()
@@ -167,6 +230,31 @@ class MultiHeadAttention(Layer):
                 raise ShapeError(f"attention reads sequences (steps, features), got {fmt(s)}")
         q = shapes[0]
         return (q[0], self.output_shape_ or q[-1])
+
+    def _sizes(self, shapes):
+        """(query, key, value) input features, heads, key and value sizes, output size."""
+        q_in = shapes[0][-1]
+        v_in = shapes[1][-1] if len(shapes) > 1 else q_in
+        k_in = shapes[2][-1] if len(shapes) > 2 else v_in
+        return q_in, k_in, v_in, self.num_heads, self.key_dim, self.value_dim or self.key_dim, \
+            self.output_shape_ or q_in
+
+    def weight_shapes(self, shapes):
+        q_in, k_in, v_in, h, kd, vd, out = self._sizes(shapes)
+        return {"query/kernel": (q_in, h, kd), "query/bias": (h, kd),
+                "key/kernel": (k_in, h, kd), "key/bias": (h, kd),
+                "value/kernel": (v_in, h, vd), "value/bias": (h, vd),
+                "attention_output/kernel": (h, vd, out), "attention_output/bias": (out,)}
+
+    def explain_params(self, shapes):
+        q_in, k_in, v_in, h, kd, vd, out = self._sizes(shapes)
+        n = (q_in + 1) * h * kd + (k_in + 1) * h * kd + (v_in + 1) * h * vd + (h * vd + 1) * out
+        return (f"query ({q_in} + 1) x {h} heads x {kd} + key ({k_in} + 1) x {h} x {kd} "
+                f"+ value ({v_in} + 1) x {h} x {vd} + output ({h} x {vd} + 1) x {out}", n, "")
+
+    def looks_ahead(self):
+        return None if self.causal else \
+            "attention without a causal mask sees every position; set causal: true"
 
     def call(self, layer, tensors):
         query = tensors[0]

@@ -13,7 +13,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ..activations import ActivationRef
-from .base import LAYERS, Layer, ShapeError, expect_rank
+from .base import LAYERS, Layer, ShapeError, dense_weights, expect_rank
+from .core import SEQ
 
 LENGTH_HINT = ("the sequence length is unknown here; set max_length to the longest "
                "sequence the model will see")
@@ -38,6 +39,10 @@ class TokenPositionEmbedding(Layer):
     output_dim: int = Field(..., gt=0, description="size of each token's vector")
     max_length: int | None = Field(None, gt=0, description="longest sequence (default: the "
                                                            "input's length)")
+    imports_from: ClassVar = ("TokenAndPositionEmbedding",)
+    example: ClassVar = [{"params": {"vocab_size": 20, "output_dim": 8}, "input": [7]},
+                         {"params": {"vocab_size": 5, "output_dim": 2, "max_length": 9},
+                          "input": [7]}]
 
     def output_shape(self, shapes):
         (steps,) = expect_rank(shapes, 1, "token ids (steps,)",
@@ -46,9 +51,14 @@ class TokenPositionEmbedding(Layer):
         return (steps, self.output_dim)
 
     def weight_shapes(self, shapes):
-        return {"embeddings": (self.vocab_size, self.output_dim),
-                "position_embeddings": (_max_length(self.max_length, shapes[0][0]),
-                                        self.output_dim)}
+        return {"tokens/embeddings": (self.vocab_size, self.output_dim),
+                "positions/position_embeddings": (_max_length(self.max_length, shapes[0][0]),
+                                                  self.output_dim)}
+
+    def explain_params(self, shapes):
+        length, d = _max_length(self.max_length, shapes[0][0]), self.output_dim
+        return (f"{self.vocab_size} tokens x {d} + {length} positions x {d}",
+                (self.vocab_size + length) * d, "")
 
     def make(self, name):
         from ..sequence_layers import TokenAndPositionEmbedding
@@ -62,11 +72,21 @@ class PositionEmbedding(Layer):
                           "so attention can tell the order of steps")
     max_length: int | None = Field(None, gt=0, description="longest sequence (default: the "
                                                            "input's length)")
+    imports_from: ClassVar = ("PositionEmbedding",)
+    example: ClassVar = [{"params": {}, "input": SEQ}, {"params": {"max_length": 10}, "input": SEQ}]
 
     def output_shape(self, shapes):
         steps, _ = expect_rank(shapes, 2, "a sequence (steps, features)")
         _max_length(self.max_length, steps)
         return tuple(shapes[0])
+
+    def weight_shapes(self, shapes):
+        return {"position_embeddings": (_max_length(self.max_length, shapes[0][0]),
+                                        shapes[0][-1])}
+
+    def explain_params(self, shapes):
+        length, d = _max_length(self.max_length, shapes[0][0]), shapes[0][-1]
+        return f"{length} positions x {d} features", length * d, ""
 
     def make(self, name):
         from ..sequence_layers import PositionEmbedding as KerasPositionEmbedding
@@ -89,6 +109,10 @@ class TransformerBlock(Layer):
         "pre", description="pre: normalise before each part (GPT-2); post: after the residual "
                            "sum (the 2017 transformer)")
     epsilon: float = Field(1e-5, gt=0)
+    imports_from: ClassVar = ("TransformerBlock",)
+    example: ClassVar = [{"params": {"num_heads": 2, "ff_dim": 8, "causal": True}, "input": SEQ},
+                         {"params": {"num_heads": 3, "ff_dim": 5, "key_dim": 2, "norm": "post"},
+                          "input": SEQ}]
 
     def output_shape(self, shapes):
         expect_rank(shapes, 2, "a sequence (steps, features)",
@@ -100,6 +124,31 @@ class TransformerBlock(Layer):
         if not self.activation.is_plain:
             raise ShapeError("the feed-forward activation must be a plain name (e.g. gelu, relu)")
         return tuple(shapes[0])
+
+    def weight_shapes(self, shapes):
+        f, h = shapes[0][-1], self.num_heads
+        kd = self.key_dim or f // h
+        attention = {"query/kernel": (f, h, kd), "query/bias": (h, kd),
+                     "key/kernel": (f, h, kd), "key/bias": (h, kd),
+                     "value/kernel": (f, h, kd), "value/bias": (h, kd),
+                     "attention_output/kernel": (h, kd, f), "attention_output/bias": (f,)}
+        return {"norm1/gamma": (f,), "norm1/beta": (f,), "norm2/gamma": (f,), "norm2/beta": (f,),
+                **dense_weights(f, self.ff_dim, prefix="ff_in"),
+                **{f"attention/{k}": v for k, v in attention.items()},
+                **dense_weights(self.ff_dim, f, prefix="ff_out")}
+
+    def explain_params(self, shapes):
+        f, h = shapes[0][-1], self.num_heads
+        kd = self.key_dim or f // h
+        attention = 3 * (f + 1) * h * kd + (h * kd + 1) * f
+        n = attention + (f + 1) * self.ff_dim + (self.ff_dim + 1) * f + 4 * f
+        return (f"attention 3 x ({f} + 1) x {h} heads x {kd} + ({h} x {kd} + 1) x {f} "
+                f"+ feed-forward ({f} + 1) x {self.ff_dim} + ({self.ff_dim} + 1) x {f} "
+                f"+ 2 layer norms x 2 x {f}", n, "")
+
+    def looks_ahead(self):
+        return None if self.causal else \
+            "attention without a causal mask sees every position; set causal: true"
 
     def make(self, name):
         from ..sequence_layers import TransformerBlock as KerasTransformerBlock
