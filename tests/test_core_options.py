@@ -9,7 +9,7 @@ from builder.catalog.callbacks import CALLBACKS
 from builder.catalog.losses import LOSSES
 from builder.catalog.optimizers import OPTIMIZERS, SCHEDULES
 from builder.spec.load import load_spec
-from builder.train.supervised import train
+from builder.tasks.supervised.trainer import train
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())

@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from builder.grade import similarity, spec_paths
+from builder.grade import similarity
+from builder.spec import paths as spec_paths
 from builder.grade.fingerprint import structure, training_key
 from builder.grade.metrics import score
 from builder.grade.phases import graph_facts
@@ -17,7 +18,7 @@ from builder.grade.static_checks import graph_check, lint_check, match_pattern, 
 from builder.grade.submission import (Rejected, check_data_paths, find_submissions,
                                       read_spec)
 from builder.spec.load import parse_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 from builder.spec.yamlpos import load_yaml
 
 CNN = """

@@ -4,7 +4,7 @@ layer, so a rubric can say "at least one pooling" without listing six names."""
 from __future__ import annotations
 
 from ..catalog.layers import LAYERS
-from ..spec.base import did_you_mean
+from ..core.base import did_you_mean
 
 GROUPS = {
     "conv": lambda k: k.startswith(("conv", "separable_conv")),

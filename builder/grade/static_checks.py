@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import layer_kinds, spec_paths
+from . import layer_kinds
+from ..spec import paths as spec_paths
 from .outcome import Condition, Outcome, from_conditions, zero
 from .rubric import Bounds
 

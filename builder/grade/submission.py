@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..spec.problems import Problem, SpecError
+from ..core.problems import Problem, SpecError
 from ..spec.yamlpos import load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")

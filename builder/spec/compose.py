@@ -26,8 +26,8 @@ from typing import Annotated, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .base import Catalog, did_you_mean
-from .problems import Position, SpecError
+from ..core.base import Catalog, did_you_mean
+from ..core.problems import Position, SpecError
 from .yamlpos import PositionMap, load_yaml
 
 EXTENDS, UNSET, BY_NAME = "extends", "unset", "layers_by_name"

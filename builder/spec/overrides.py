@@ -16,11 +16,11 @@ import re
 
 import yaml
 
-from .base import did_you_mean
+from ..core.base import did_you_mean
 from .compose import (apply_layers_by_name, catalog_of, child_annotation, entry_form,
                       field_annotation, merge, replace_subtree, spec_annotation,
                       value_positions)
-from .problems import Position, SpecError
+from ..core.problems import Position, SpecError
 from .yamlpos import PositionMap
 
 _PART = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")

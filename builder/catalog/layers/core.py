@@ -55,7 +55,7 @@ class Maxout(Layer):
         return shapes[0][:-1] + (self.units,)
 
     def make(self, name):
-        from ..custom import Maxout as KerasMaxout
+        from ..keras.custom import Maxout as KerasMaxout
         init = self.keras_kwargs()["kernel_initializer"]
         return [KerasMaxout(self.units, self.pieces, init, name=name, trainable=self.trainable)]
 

@@ -65,7 +65,7 @@ class Recurrent(Layer):
         return output
 
     def initial_state(self, given):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         states = getattr(given[0], "_kspec_states", None)
         if states is None:
             for t in given:
@@ -133,7 +133,7 @@ class Bidirectional(Layer):
         return inner
 
     def make(self, name):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         k = keras()
         (inner,) = self.layer.make(f"{name}_{self.layer.kind}")
         return [k.layers.Bidirectional(inner, merge_mode=self.merge_mode, name=name,

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
-from ..data.errors import DataLoadError
-from ..data.pipeline import placed
-from ..keras_env import keras
-from .supervised import train as train_single_network
+from ...data.errors import DataLoadError
+from ...data.pipeline import placed
+from ...core.keras_env import keras
+from ..supervised.trainer import train as train_single_network
 
 
 def every_position(plan) -> bool:
@@ -79,7 +79,7 @@ def train(loaded, out=None, epochs=None, verbose=None):
                  f"{baselines['unigram']['cross_entropy']:.3f})"] if part in metrics else []
         sample = spec.train.sample
         if sample.length:
-            from ..textgen import generate_text
+            from .textgen import generate_text
             source = spec.data.source
             text = generate_text(model, data.class_names, source.level, source.lowercase,
                                  sample.prompt, sample.length, sample.temperature, sample.top_k,

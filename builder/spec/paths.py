@@ -18,7 +18,7 @@ import typing
 
 from pydantic import BaseModel
 
-from ..spec.base import Catalog, Entry, Strict, did_you_mean
+from ..core.base import Catalog, Entry, Strict, did_you_mean
 
 ANY = "*"
 MISSING = object()  # a path that leads nowhere in this spec
@@ -66,7 +66,7 @@ def _train_schema():
 def check(parts: tuple, root=None) -> tuple[str | None, Catalog | None]:
     """(problem, catalog): a message if `parts` cannot exist in any spec, and the
     catalog the path ends on (so rubric values can be checked as its names)."""
-    from ..spec.schema import Spec
+    from .schema import Spec
     if not parts:
         return "an empty path; write e.g. train.optimizer", None
     states = [(root or Spec, [])]
