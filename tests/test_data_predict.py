@@ -158,17 +158,19 @@ def test_image_folder_run_predicts_a_folder_of_images(tmp_path, write_spec):
 
 
 def test_language_model_run_saves_its_vocabulary_and_writes_text(tmp_path):
-    from builder.tasks.supervised.use import predict_run, write_predictions
+    from builder.tasks.base import use  # what `kspec predict` calls: the run's task answers
+    from builder.tasks.supervised.use import write_predictions
     run = tmp_path / "lm"
     train_run("shakespeare_char_lstm", run, epochs=1,
               overrides=["data.source.text.step=25", "model.layers[1].lstm.units=16"])
     vocab = json.loads((run / "vocab.json").read_text())
     assert vocab["level"] == "char" and len(vocab["tokens"]) == 60
     (tmp_path / "prompt.txt").write_text("ROMEO:\nBut, soft! what light through yonder window")
-    pred = predict_run(run, tmp_path / "prompt.txt", length=30, temperature=0.8, seed=1)
+    pred = use("predict", run, input_path=tmp_path / "prompt.txt", length=30, temperature=0.8,
+               seed=1)
     assert len(pred.text) == 30 and set(pred.text) <= set(vocab["tokens"])
     assert write_predictions(pred, None) == pred.text
     (tmp_path / "bad.txt").write_text("ROMEO: ~~~ this has a tilde, unseen in training ~~~~~~~")
     from builder.data.errors import DataLoadError
     with pytest.raises(DataLoadError, match="not in the vocabulary"):
-        predict_run(run, tmp_path / "bad.txt")
+        use("predict", run, input_path=tmp_path / "bad.txt")

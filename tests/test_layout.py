@@ -109,3 +109,86 @@ def test_the_folder_import_graph_has_no_cycle():
                  for a, b in zip(cycle, cycle[1:])]
         pytest.fail("the folders of builder/ import each other in a cycle:\n  "
                     + "\n  ".join(lines))
+
+
+def test_the_cycle_check_finds_a_cycle():
+    """The check above can fail: a made-up back edge data -> run closes a cycle."""
+    edges = folder_edges()
+    assert ("run", "data") in edges  # run/ reads the saved preprocessing with data/'s steps
+    edges[("data", "run")] = ["builder.data.x -> builder.run.y"]
+    cycle = find_cycle(edges)
+    assert cycle and "data" in cycle and "run" in cycle
+
+
+def test_core_imports_nothing_else_of_builder():
+    """core/ is the bottom: the vocabulary every folder shares (even lazily)."""
+    for name, path in MODULES.items():
+        if node_of(name) != "core":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = "." * node.level + (node.module or "")
+                # `from .. import register_custom_objects` (keras_env, lazily) is the one
+                # door back up: registering kspec's layers once Keras has loaded
+                assert target in (".", "..") and node.level <= 2, f"{name} imports {target}"
+                if node.level == 2:
+                    assert [a.name for a in node.names] == ["register_custom_objects"], name
+
+
+def test_the_spec_folder_loads_without_tensorflow_or_keras():
+    """Importing every module of builder/spec (and so all it imports at module level)
+    loads neither TensorFlow nor Keras: `kspec validate` stays instant."""
+    names = sorted(n for n in MODULES if node_of(n) == "spec")
+    code = ("import importlib, sys\n"
+            f"for name in {names!r}:\n    importlib.import_module(name)\n"
+            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+            "assert not bad, bad\nprint('clean', len(sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(ROOT))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("clean")
+
+
+def all_imports(path: Path, name: str) -> list[str]:
+    """Every builder module `name` imports, at any depth (lazy imports included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - (node.level - 1)] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else [])) if node.level \
+                else (node.module or "")
+            out += [target + "." + a.name for a in node.names] + [target]
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+    return [t for t in out if t.startswith("builder")]
+
+
+@pytest.mark.parametrize("task", ["forecast", "language_model"])
+def test_a_sequence_task_lives_in_its_own_folder(task):
+    """Nothing outside builder/tasks/<task>/ reaches into the task's modules: the rest of
+    kspec finds the task through the registry (tasks/__init__ imports the package) and
+    uses it through its Task methods (tasks/base.use). A forecasting helper written
+    elsewhere, or a command importing `tasks.forecast.series`, fails this."""
+    folder = f"builder.tasks.{task}"
+    assert (PKG / "tasks" / task / "__init__.py").is_file()
+    offenders = []
+    for name, path in MODULES.items():
+        if name == folder or name.startswith(folder + "."):
+            continue
+        for target in all_imports(path, name):
+            if target.startswith(folder + "."):
+                offenders.append(f"{name} -> {target}")
+            elif target == folder and name != "builder.tasks":
+                offenders.append(f"{name} -> {target}")
+    assert not offenders, f"outside builder/tasks/{task}/: " + "; ".join(sorted(set(offenders)))
+    cli_text = (ROOT / "cli.py").read_text(encoding="utf-8")
+    assert f"builder.tasks.{task}" not in cli_text, "cli.py goes through tasks.base.use"
+
+
+def test_no_module_outside_the_task_folders_defines_task_logic():
+    """The old homes of task code stay gone (one place per idea)."""
+    for old in ("train", "predict.py", "generate.py", "forecast.py", "textgen.py"):
+        assert not (PKG / old).exists(), f"builder/{old} came back"

@@ -114,11 +114,12 @@ class LanguageModel(Task):
     # ---- using a trained run ------------------------------------------------------
     def evaluate(self, run_dir, data=None):
         from ..supervised.use import evaluate_run
-        return evaluate_run(run_dir, data)
+        from .trainer import model_targets
+        return evaluate_run(run_dir, data, targets=model_targets)
 
     def predict(self, run_dir, input_path, length=200, temperature=1.0, seed=0):
         """`kspec predict RUN --input PROMPT.txt`: the prompt's continuation."""
-        from ..supervised.use import predict_run
+        from .textgen import predict_run
         return predict_run(run_dir, input_path, length, temperature, seed)
 
     def generate(self, run_dir, prompt=None, length=None, temperature=None, top_k=None,

@@ -101,15 +101,20 @@ def generate_text(model, vocab, level, lowercase, prompt: str, length: int,
     return decode(ids + new, vocab, level)
 
 
-def continue_prompt(run, prompt_ids, length: int, temperature: float, seed: int):
-    """`kspec predict` on a language-model run: the prompt's last window continued,
-    one sampled token at a time -> (the new text, its token ids)."""
+def predict_run(run_dir, input_path, length: int = 200, temperature: float = 1.0,
+                seed: int = 0):
+    """`kspec predict RUN --input PROMPT.txt`: the prompt's last window continued, one
+    sampled token at a time (the new text only; `kspec generate` prints the prompt too)."""
+    from ..supervised.use import Predictions, read_inputs
+    run = open_run(run_dir)
+    prompt_ids, _, _ = read_inputs(run, input_path)
     state = run.saved.raw["source_state"]
     vocab, level = state["vocab"], state["level"]
     new = continue_ids(run.model, list(prompt_ids[0]), length, temperature, None,
                        np.random.default_rng(seed), pad_id(vocab),
                        bool(getattr(run.loss, "from_logits", False)))
-    return decode(new, vocab, level), new
+    text = decode(new, vocab, level)
+    return Predictions(["generated"], [[text]], np.asarray(new), text=text)
 
 
 def generate_run(run_dir, prompt: str = "", length: int = 200, temperature: float = 1.0,

@@ -23,13 +23,22 @@ def every_position(plan) -> bool:
     return len(plan.output_nodes()[0].shape) == 2
 
 
+def shifted(x, y):
+    """The target of window x[i] at every position: x[i] shifted by one, ending with the
+    token after the window (the text source's y)."""
+    return np.concatenate([x[:, 1:], y[:, None]], axis=1).astype("int64")
+
+
 def shifted_targets(data, plan):
-    """For every-position models: the target of window x[i] is x[i] shifted by one,
-    ending with the token after the window (the text source's y)."""
+    """For every-position models, the splits with shifted targets."""
     if not every_position(plan):
         return data.splits
-    return {part: (x, np.concatenate([x[:, 1:], y[:, None]], axis=1).astype("int64"))
-            for part, (x, y) in data.splits.items()}
+    return {part: (x, shifted(x, y)) for part, (x, y) in data.splits.items()}
+
+
+def model_targets(model, x, y):
+    """What a trained model was taught for (x, y): `kspec evaluate` compares with it."""
+    return shifted(x, y) if len(model.output_shape) == 3 else y
 
 
 def check_vocab_fits(data, plan):

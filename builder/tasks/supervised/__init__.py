@@ -44,7 +44,8 @@ class Supervised(Task):
         from .use import evaluate_run
         return evaluate_run(run_dir, data)
 
-    def predict(self, run_dir, input_path, length=200, temperature=1.0, seed=0):
-        """`kspec predict RUN --input FILE` -> Predictions (use.write_predictions)."""
+    def predict(self, run_dir, input_path, **options):
+        """`kspec predict RUN --input FILE` -> Predictions (use.write_predictions); the
+        sampling options are for language models and have defaults, so they are ignored."""
         from .use import predict_run
-        return predict_run(run_dir, input_path, length, temperature, seed)
+        return predict_run(run_dir, input_path)

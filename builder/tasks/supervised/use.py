@@ -28,8 +28,13 @@ def check_input_shape(run: Run, x, where: str):
 
 # ---- evaluate ---------------------------------------------------------------
 
-def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dict:
-    """Metrics per split of the run's own data, or on all of `data` (a spec or a file)."""
+def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256,
+                 targets=None) -> dict:
+    """Metrics per split of the run's own data, or on all of `data` (a spec or a file).
+
+    `targets(model, x, y) -> y`: what the model was trained to output for (x, y), for
+    tasks whose training targets are not the data's own (a GPT-style language model
+    learns the next token at every position)."""
     run = open_run(run_dir)
     if data is None:
         parts = own_splits(run)
@@ -41,6 +46,8 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dic
             raise DataLoadError(f"the {part} data has no targets, so there is nothing to compare "
                                 "the predictions with; use kspec predict")
         check_input_shape(run, x, data or "the run's data")
+        if targets is not None:
+            y = targets(run.model, x, y)
         out[part] = {k: float(v) for k, v in run.model.evaluate(
             x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
         out[part]["examples"] = int(len(x))
@@ -83,17 +90,19 @@ class Predictions:
     text: str | None = None  # a language model's continuation
 
 
-def predict_run(run_dir, input_path, length: int = 200, temperature: float = 1.0,
-                seed: int = 0) -> Predictions:
-    run = open_run(run_dir)
+def read_inputs(run: Run, input_path):
+    """New raw inputs for the run -> (raw, a label per example, preprocessed), checked
+    against the model's input shape."""
     path = Path(input_path)
     x_raw, names = run.saved.read_input(path)
     x = run.saved.inputs(x_raw)
     check_input_shape(run, x, str(path))
-    if "vocab" in run.saved.raw.get("source_state", {}):  # a language model: text
-        from ..language_model.textgen import continue_prompt
-        text, ids = continue_prompt(run, x_raw, length, temperature, seed)
-        return Predictions(["generated"], [[text]], np.asarray(ids), text=text)
+    return x_raw, names, x
+
+
+def predict_run(run_dir, input_path) -> Predictions:
+    run = open_run(run_dir)
+    _, names, x = read_inputs(run, input_path)
     outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
     return tabulate(run, names, outputs)
 
