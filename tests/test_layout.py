@@ -9,7 +9,6 @@ two folders each need the other to load, so neither can be read on its own.
 from __future__ import annotations
 
 import ast
-import re
 import subprocess
 import sys
 from pathlib import Path

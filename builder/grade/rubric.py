@@ -75,7 +75,7 @@ class Bounds(Strict):
 
 
 class SpecCheck(Strict):
-    """Fields and values of the submitted spec (paths as in spec_paths)."""
+    """Fields and values of the submitted spec (paths as spec/paths.py reads them)."""
 
     require: list[str] = Field(default_factory=list, description="paths that must be set")
     forbid: list[str] = Field(default_factory=list, description="paths that must not be set")

@@ -7,7 +7,6 @@ file written atomically, so the parent never reads half a result.
 """
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys

@@ -15,7 +15,7 @@ from typing import Annotated, get_args, get_origin
 from pydantic import BaseModel
 
 from ..core.base import Catalog
-from .compose import _owner, field_annotation
+from .paths import catalog_owner, field_annotation
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 REF = "#/definitions/{model}"
@@ -29,7 +29,7 @@ def _collect(ann, models: dict, catalogs: dict) -> None:
         return
     if get_origin(ann) is Annotated:
         for meta in get_args(ann)[1:]:
-            cat = _owner(meta)
+            cat = catalog_owner(meta)
             if cat is not None and cat.schema_name not in catalogs:
                 catalogs[cat.schema_name] = cat
                 for entry in cat.entries.values():
