@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 
 def user_errors(fn):
@@ -19,7 +19,7 @@ def user_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from builder.data.sources import DataLoadError
-        from builder.train.run_folder import RunFolderError
+        from builder.run.folder import RunFolderError
         try:
             return fn(*args, **kwargs)
         except SpecError as exc:
@@ -76,7 +76,32 @@ def _warn(problems):
         click.echo(p.render(), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# `kspec --help` lists the commands in these sections, in this order (each command in
+# exactly one: tests/test_core_options.py checks it)
+SECTIONS = {
+    "write and check": ["validate", "summary", "explain", "data", "new", "list", "show",
+                        "catalog"],
+    "train and use": ["train", "evaluate", "predict", "generate", "interpolate", "reconstruct",
+                      "arithmetic", "forecast"],
+    "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
+    "grade": ["rubric", "grade"],
+}
+
+
+class SectionedGroup(click.Group):
+    """A group whose help lists its commands by section (click's formatting hook)."""
+
+    def format_commands(self, ctx, formatter):
+        width = formatter.width - 6 - max(len(name) for name in self.commands)
+        for title, names in SECTIONS.items():
+            rows = [(name, self.commands[name].get_short_help_str(width)) for name in names
+                    if name in self.commands and not self.commands[name].hidden]
+            if rows:
+                with formatter.section(title[0].upper() + title[1:]):
+                    formatter.write_dl(rows)
+
+
+@click.group(cls=SectionedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kspec", prog_name="kspec")
 def main():
     """kspec: write a model as YAML, build it with Keras, train it, share it."""
@@ -115,7 +140,7 @@ def summary(spec, overrides):
     loaded = load_spec(spec, overrides)
     _warn(loaded.warnings)
     from builder.build.model import build_models
-    from builder.summary import summary_text
+    from builder.build.summary import summary_text
     click.echo(f"{loaded.spec.name}: {' '.join(loaded.spec.description.split())}")
     for role, (model, plan) in build_models(loaded).items():
         click.echo(f"\n{role}:" if role != "model" else "")
@@ -171,7 +196,7 @@ def show(name):
 @click.argument("kind", required=False)
 def catalog(kind):
     """Names kspec knows: layers, activations, losses, optimizers, metrics, ..."""
-    from builder.catalogs import ALL
+    from builder.spec.catalogs import ALL
     from builder.tasks import TASKS
     if kind is None:
         for what, cat in ALL.items():
@@ -222,8 +247,8 @@ def data(spec, plot_file, overrides):
 @user_errors
 def evaluate(run_dir, data_file):
     """Metrics of the trained model in RUN_DIR, with the run's saved preprocessing."""
-    from builder.predict import evaluate_run
-    for part, values in evaluate_run(run_dir, data_file).items():
+    from builder.tasks.base import use
+    for part, values in use("evaluate", run_dir, data=data_file).items():
         click.echo(f"{part:>10}: " + ", ".join(
             f"{k} {v:.4f}" if k != "examples" else f"{k} {v}" for k, v in values.items()))
 
@@ -243,8 +268,11 @@ def evaluate(run_dir, data_file):
 @user_errors
 def predict(run_dir, input_path, out, length, temperature, seed):
     """Predictions of the model in RUN_DIR for new raw inputs (the run's preprocessing applies)."""
-    from builder.predict import predict_run, write_predictions
-    text = write_predictions(predict_run(run_dir, input_path, length, temperature, seed), out)
+    from builder.tasks.base import use
+    from builder.tasks.supervised.use import write_predictions
+    predictions = use("predict", run_dir, input_path=input_path, length=length,
+                      temperature=temperature, seed=seed)
+    text = write_predictions(predictions, out)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
@@ -308,8 +336,8 @@ def _emit(text: str, out):
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from builder.share.files import write_atomic
-    write_atomic(out, text)
+    from builder.core.atomic import write_text
+    write_text(out, text)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -374,14 +402,14 @@ def schema(out):
 @user_errors
 def new(file, base, inline, force):
     """Write a new spec to FILE: a commented template, or one that extends a bundled spec."""
-    from builder.share.files import write_atomic
+    from builder.core.atomic import write_text
     from builder.share.new import new_spec_text
     from builder.spec.load import load_spec
     if inline and base is None:
         raise click.UsageError("--inline copies the spec named by --from")
     if file.exists() and not force:
         raise click.UsageError(f"{file} exists; choose another name or add --force")
-    write_atomic(file, new_spec_text(file, base, inline))
+    write_text(file, new_spec_text(file, base, inline))
     loaded = load_spec(file)  # what `new` writes must be a valid spec
     click.echo(f"wrote {file} ({loaded.spec.name}); check it with: kspec validate {file}")
 
@@ -474,19 +502,18 @@ def upgrade(spec, out, in_place):
 def forecast(run_dir, steps, out):
     """Forecast STEPS values after the series of a forecasting run, recursively (each
     prediction becomes the last value of the next window)."""
-    from builder.forecast import forecast_run
-    path, plot, rows = forecast_run(run_dir, steps, out)
+    from builder.tasks.base import use
+    path, plot, rows = use("forecast", run_dir, steps=steps, out=out)
     for step, time, value in rows:
         click.echo(f"{time:>12}  {value:g}")
     click.echo(f"saved forecast: {path} and {plot}")
 
 
 def _run_task_command(command, run_dir, **options):
-    """Hand a trained run to its task (builder/generate.py); print what it says."""
-    from builder.generate import run_command
-    from builder.tasks.base import TaskUsageError
+    """Hand a trained run to its task (builder/tasks/base.use); print what it says."""
+    from builder.tasks.base import TaskUsageError, use
     try:
-        click.echo(run_command(command, run_dir, **options))
+        click.echo(use(command, run_dir, **options))
     except TaskUsageError as exc:
         raise click.UsageError(str(exc)) from None
 

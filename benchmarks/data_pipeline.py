@@ -66,7 +66,7 @@ def rate_of_pipeline(ds, steps_per_epoch: int, batch: int, min_seconds: float) -
     """Examples per second the training dataset delivers on its own: its one persistent
     iterator (as model.fit keeps it) drained inside a tf.function, as Keras' train step
     reads it."""
-    from builder.keras_env import tf
+    from builder.core.keras_env import tf
     t = tf()
     it = iter(ds)
 
@@ -88,7 +88,7 @@ def rate_of_pipeline(ds, steps_per_epoch: int, batch: int, min_seconds: float) -
 def rate_of_training(model, ds, min_seconds: float) -> float:
     """Examples per second a training step consumes when input costs nothing: one batch,
     already in memory, fed again and again (enough steps to last min_seconds)."""
-    from builder.keras_env import tf
+    from builder.core.keras_env import tf
     x, y = next(iter(ds))
     one = tf().data.Dataset.from_tensors((x, y)).cache().repeat()
     model.fit(one, steps_per_epoch=20, epochs=1, verbose=0)  # compile the step first
@@ -116,7 +116,8 @@ def case(loaded, min_seconds: float, epochs: int, rounds: int, fit_examples: int
     `fit_examples` training examples (all by default) to keep CPU runs short."""
     from builder.build.model import build_model
     from builder.data.pipeline import fit_datasets, prepare_spec
-    from builder.train.supervised import compile_model, seed_everything
+    from builder.run.environment import seed_everything
+    from builder.tasks.supervised.trainer import compile_model
     spec = loaded.spec
     seed_everything(spec.seed)
     data = prepare_spec(loaded)
@@ -159,7 +160,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="6000 synthetic images, short timings")
     args = ap.parse_args(argv)
-    from builder.keras_env import keras, tf
+    from builder.core.keras_env import keras, tf
     from builder.spec.load import load_spec, parse_spec
     from builder.spec.yamlpos import load_yaml
     keras()

@@ -123,7 +123,7 @@ def in_process(paths: list[Path]) -> float:
     code = ("import sys, time, os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
             "t = time.perf_counter()\n"
             "from builder.spec.load import load_spec\nfrom builder.build.model import build_model\n"
-            "from builder.spec.problems import SpecError\n"
+            "from builder.core.problems import SpecError\n"
             "for p in sys.argv[1:]:\n"
             "    try:\n        build_model(load_spec(p))[0].count_params()\n"
             "    except SpecError:\n        pass\n"

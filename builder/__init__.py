@@ -23,8 +23,7 @@ def register_custom_objects() -> None:
     if _registered:
         return
     _registered = True
-    from .catalog import custom, sequence_layers  # noqa: F401  (registration happens on import)
-    from .catalog import generative_layers  # noqa: F401
+    from .catalog.keras import custom, generative, sequence  # noqa: F401  (registration on import)
 
 
 class _RegisterAfterKeras(importlib.abc.MetaPathFinder):

@@ -27,7 +27,7 @@ from builder.catalog.layers import LAYERS
 from builder.catalog.layers.base import NotTrained
 from builder.spec.counts import node_count, plan_count
 from builder.spec.graph import plan_model
-from builder.spec.problems import Report
+from builder.core.problems import Report
 from builder.spec.schema import ModelSpec
 
 SAVED = Path(tempfile.mkdtemp(prefix="kspec-catalog-"))
@@ -72,7 +72,7 @@ def plan_of(data):
 def built(kind, i):
     """(plan, Keras model, the model reloaded in safe mode), once per example."""
     from builder.build.model import build_from_plan
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     plan = plan_of(model_data(kind, i))
     model = build_from_plan(plan, f"{kind}_{i}")
     path = SAVED / f"{kind}_{i}.keras"
@@ -97,7 +97,7 @@ def architecture(model):
 
 
 def _flat(x):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     return keras().tree.flatten(x)
 
 
@@ -189,7 +189,7 @@ ACTS = sorted(ACTIVATIONS.entries)
 @pytest.mark.parametrize("kind", ACTS)
 def test_activation_builds_and_imports_back(kind):
     from builder.build.model import build_from_plan
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     from builder.share.keras_import import model_section
     extra = LAYERS.entries[kind].example
     params = examples_of(LAYERS.entries[kind])[-1]["params"] if extra else {}

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 BASE = """
 kspec: 1

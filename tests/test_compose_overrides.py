@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 from test_compose_extends import BASE
 

@@ -11,7 +11,7 @@ import pytest
 from builder.build.model import build_from_plan
 from builder.catalog.activations import ACTIVATIONS
 from builder.spec.graph import plan_model
-from builder.spec.problems import Report
+from builder.core.problems import Report
 from builder.spec.schema import ModelSpec
 
 LECTURE_ACTIVATIONS = ["sigmoid", "tanh", "step", "softplus", "relu", "softsign", "elu",

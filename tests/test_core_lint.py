@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from builder.spec.load import parse_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 from builder.spec.yamlpos import PositionMap
 
 

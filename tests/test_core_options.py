@@ -9,7 +9,7 @@ from builder.catalog.callbacks import CALLBACKS
 from builder.catalog.losses import LOSSES
 from builder.catalog.optimizers import OPTIMIZERS, SCHEDULES
 from builder.spec.load import load_spec
-from builder.train.supervised import train
+from builder.tasks.supervised.trainer import train
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())
@@ -82,3 +82,17 @@ def test_catalog_lists_layers_with_parameters(cli):
     conv = next(line for line in result.stdout.splitlines() if line.startswith("conv2d "))
     assert "filters" in conv and "kernel_size" in conv
     assert cli("catalog", "nonsense").exit_code == 2
+
+
+def test_help_lists_every_command_in_exactly_one_section(cli):
+    from cli import SECTIONS, main
+    placed = [name for names in SECTIONS.values() for name in names]
+    assert sorted(placed) == sorted(main.commands), "each command in exactly one section"
+    text = cli("--help").output
+    titles = ["Write and check:", "Train and use:", "Share:", "Grade:"]
+    assert [t for t in titles if t in text] == titles
+    assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles)
+    for title, names in SECTIONS.items():
+        block = text.split(title[0].upper() + title[1:] + ":")[1].split("\n\n")[0]
+        listed = [line.split()[0] for line in block.strip().splitlines()]
+        assert listed == names, title

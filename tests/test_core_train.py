@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from builder.spec.load import load_spec
-from builder.train.supervised import train
+from builder.tasks.supervised.trainer import train
 from conftest import DIGITS_HEAD
 
 
@@ -156,7 +156,7 @@ def test_existing_run_folder_is_never_overwritten(cli, tmp_path):
 
 
 def test_a_crash_mid_training_leaves_no_run_folder(tmp_path, monkeypatch):
-    import builder.train.supervised as sup
+    import builder.tasks.supervised.trainer as sup
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
@@ -167,7 +167,7 @@ def test_a_crash_mid_training_leaves_no_run_folder(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_training_says_so_and_saves_nothing(cli, tmp_path, monkeypatch):
-    import builder.train.supervised as sup
+    import builder.tasks.supervised.trainer as sup
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt

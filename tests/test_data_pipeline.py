@@ -188,9 +188,9 @@ def test_labels_out_of_range_for_the_output_width(cli, write_spec, tmp_path):
 
 
 def test_training_with_data_augment_keeps_augmentation_out_of_the_saved_model(write_spec, tmp_path):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     from builder.spec.load import load_spec
-    from builder.train.supervised import train
+    from builder.tasks.supervised.trainer import train
     spec = write_spec("""
         kspec: 1
         name: aug

@@ -28,7 +28,7 @@ def test_predict_on_raw_csv_rows_equals_the_model_on_the_preprocessed_test_split
     import sklearn.datasets
 
     from builder.data.pipeline import prepare_spec
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     loaded = load_spec("breast_cancer_mlp")
     prepared = prepare_spec(loaded)  # the same seed: the same split as the run
     x_test = prepared.splits["test"][0]
@@ -68,7 +68,7 @@ def test_evaluate_reproduces_the_runs_test_metrics(cancer_run, cli):
 def test_evaluate_on_a_labelled_csv(cancer_run, tmp_path):
     import sklearn.datasets
 
-    from builder.predict import evaluate_run
+    from builder.tasks.supervised.use import evaluate_run
     bunch = sklearn.datasets.load_breast_cancer()
     path = tmp_path / "labelled.csv"
     with open(path, "w", newline="") as fh:
@@ -83,7 +83,7 @@ def test_evaluate_on_a_labelled_csv(cancer_run, tmp_path):
 def test_evaluate_on_another_specs_data_and_predict_from_npy(cancer_run, tmp_path, write_spec):
     import sklearn.datasets
 
-    from builder.predict import evaluate_run, predict_run
+    from builder.tasks.supervised.use import evaluate_run, predict_run
     spec = write_spec("""
         kspec: 1
         name: held_out
@@ -119,7 +119,7 @@ def test_predict_errors_are_one_line(cancer_run, tmp_path, cli):
 
 def test_house_price_predictions_come_back_in_the_targets_units(tmp_path):
     """CSV source with a categorical column and a standardised target."""
-    from builder.predict import predict_run
+    from builder.tasks.supervised.use import predict_run
     run = tmp_path / "houses"
     train_run("house_price_neuron", run, epochs=150)
     rows = (load_spec("house_price_neuron").path.parent / "data/houses.csv").read_text().splitlines()
@@ -134,7 +134,7 @@ def test_house_price_predictions_come_back_in_the_targets_units(tmp_path):
 def test_image_folder_run_predicts_a_folder_of_images(tmp_path, write_spec):
     from test_data_sources import make_image_folder
 
-    from builder.predict import predict_run
+    from builder.tasks.supervised.use import predict_run
     make_image_folder(tmp_path / "pics", per_class=12, size=10)
     spec = write_spec("""
         kspec: 1
@@ -158,17 +158,19 @@ def test_image_folder_run_predicts_a_folder_of_images(tmp_path, write_spec):
 
 
 def test_language_model_run_saves_its_vocabulary_and_writes_text(tmp_path):
-    from builder.predict import predict_run, write_predictions
+    from builder.tasks.base import use  # what `kspec predict` calls: the run's task answers
+    from builder.tasks.supervised.use import write_predictions
     run = tmp_path / "lm"
     train_run("shakespeare_char_lstm", run, epochs=1,
               overrides=["data.source.text.step=25", "model.layers[1].lstm.units=16"])
     vocab = json.loads((run / "vocab.json").read_text())
     assert vocab["level"] == "char" and len(vocab["tokens"]) == 60
     (tmp_path / "prompt.txt").write_text("ROMEO:\nBut, soft! what light through yonder window")
-    pred = predict_run(run, tmp_path / "prompt.txt", length=30, temperature=0.8, seed=1)
+    pred = use("predict", run, input_path=tmp_path / "prompt.txt", length=30, temperature=0.8,
+               seed=1)
     assert len(pred.text) == 30 and set(pred.text) <= set(vocab["tokens"])
     assert write_predictions(pred, None) == pred.text
     (tmp_path / "bad.txt").write_text("ROMEO: ~~~ this has a tilde, unseen in training ~~~~~~~")
     from builder.data.errors import DataLoadError
     with pytest.raises(DataLoadError, match="not in the vocabulary"):
-        predict_run(run, tmp_path / "bad.txt")
+        use("predict", run, input_path=tmp_path / "bad.txt")

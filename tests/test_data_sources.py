@@ -25,7 +25,7 @@ def load_error(data, base_dir) -> DataLoadError:
 # ---- keras ------------------------------------------------------------------
 
 def test_keras_source_uses_keras_datasets_with_their_test_split(monkeypatch):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     k = keras()
     rng = np.random.default_rng(0)
     fake = ((rng.integers(0, 256, (20, 28, 28), dtype="uint8"), rng.integers(0, 10, 20)),
@@ -41,7 +41,7 @@ def test_keras_source_uses_keras_datasets_with_their_test_split(monkeypatch):
 
 
 def test_keras_word_sequences_are_padded_to_maxlen(monkeypatch):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     k = keras()
     seqs = np.empty(3, dtype=object)
     seqs[:] = [[1, 2, 3], [4, 5], list(range(1, 30))]
@@ -55,7 +55,7 @@ def test_keras_word_sequences_are_padded_to_maxlen(monkeypatch):
 
 def test_keras_source_offline_gives_one_clear_line(monkeypatch, tmp_path):
     """The real download path with the network cut: one line naming the way out."""
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     keras()
     import keras.src.backend.config as kconfig
     monkeypatch.setattr(kconfig, "_KERAS_DIR", str(tmp_path), raising=False)  # empty cache

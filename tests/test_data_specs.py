@@ -8,12 +8,12 @@ from builder.spec.load import load_spec
 
 
 def train(name, tmp_path, overrides=(), epochs=None):
-    from builder.train.supervised import train as run
+    from builder.tasks.supervised.trainer import train as run
     return run(load_spec(name, overrides), out=tmp_path / name, epochs=epochs, verbose=0)
 
 
 def test_l03_one_weight_converges_to_2(tmp_path):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     result = train("neuron_y_equals_2x", tmp_path)
     model = keras().models.load_model(result.path / "model.keras")
     (kernel,) = model.layers[-1].get_weights()  # one weight, no bias
@@ -23,7 +23,7 @@ def test_l03_one_weight_converges_to_2(tmp_path):
 
 
 def test_l04_or_gate_neuron_learns_the_truth_table(tmp_path):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     result = train("or_gate_neuron", tmp_path)
     assert result.metrics["train"]["accuracy"] == 1.0
     model = keras().models.load_model(result.path / "model.keras")

@@ -192,7 +192,9 @@ def test_generate_on_a_run_of_another_task_says_which_tasks_it_serves(cli, tmp_p
     run.mkdir()
     (run / "spec.yaml").write_text("task: supervised\n")
     result = cli("generate", run)
-    assert result.exit_code == 2
-    assert "does not apply to runs of task supervised" in result.output
-    assert "gan" in result.output and "vae" in result.output
+    assert result.exit_code == 1  # one line, no usage text: the run is of the wrong kind
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "is a supervised run: `kspec generate` works on" in result.stderr
+    assert "gan" in result.stderr and "vae" in result.stderr
+    assert "try kspec evaluate / predict" in result.stderr
     assert cli("generate", tmp_path / "missing").exit_code == 1

@@ -18,7 +18,7 @@ def ddpm(tmp_path_factory):
 def before_and_after(run, n=300):
     """Samples (original units) of the untrained network and of the trained run."""
     from builder.build.model import build_models
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     from builder.spec.load import load_spec
     from builder.tasks import TASKS
     from builder.tasks.generative.use import open_run

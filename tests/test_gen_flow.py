@@ -21,7 +21,7 @@ def flow(tmp_path_factory):
                                          ("half", (4,))])
 def test_coupling_inverts_and_its_log_det_is_the_jacobians(mask, shape):
     import tensorflow as tf
-    from builder.catalog.generative_layers import AffineCoupling
+    from builder.catalog.keras.generative import AffineCoupling
     layer = AffineCoupling(mask=mask, hidden=[8])
     layer.build((None,) + shape)
     rng = np.random.default_rng(0)
@@ -37,7 +37,7 @@ def test_coupling_inverts_and_its_log_det_is_the_jacobians(mask, shape):
 
 
 def test_untrained_flow_is_the_identity():
-    from builder.catalog.generative_layers import AffineCoupling
+    from builder.catalog.keras.generative import AffineCoupling
     layer = AffineCoupling(hidden=[4])
     x = np.random.default_rng(1).normal(size=(3, 4, 4, 1)).astype("float32")
     y, logdet = layer.forward(x)

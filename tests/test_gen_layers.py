@@ -64,7 +64,7 @@ def test_layers_save_and_reload_in_safe_mode_in_a_fresh_process(write_spec, tmp_
 
 
 def test_time_embedding_is_sinusoidal_and_tells_steps_apart():
-    from builder.catalog.generative_layers import TimeEmbedding
+    from builder.catalog.keras.generative import TimeEmbedding
     emb = np.asarray(TimeEmbedding(16)(np.array([[0.0], [1.0], [50.0]], "float32")))
     assert emb.shape == (3, 16)
     assert np.allclose(emb[0, :8], 0) and np.allclose(emb[0, 8:], 1)  # sin 0, cos 0
@@ -73,7 +73,7 @@ def test_time_embedding_is_sinusoidal_and_tells_steps_apart():
 
 
 def test_sampling_draws_around_the_mean_with_the_given_spread():
-    from builder.catalog.generative_layers import Sampling
+    from builder.catalog.keras.generative import Sampling
     mean = np.full((4000, 2), 3.0, "float32")
     log_var = np.log(np.full((4000, 2), 0.25, "float32"))
     z = np.asarray(Sampling(seed=1)([mean, log_var]))

@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from builder.grade import similarity, spec_paths
+from builder.grade import similarity
+from builder.spec import paths
 from builder.grade.fingerprint import structure, training_key
 from builder.grade.metrics import score
 from builder.grade.phases import graph_facts
@@ -17,7 +18,7 @@ from builder.grade.static_checks import graph_check, lint_check, match_pattern, 
 from builder.grade.submission import (Rejected, check_data_paths, find_submissions,
                                       read_spec)
 from builder.spec.load import parse_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 from builder.spec.yamlpos import load_yaml
 
 CNN = """
@@ -58,14 +59,14 @@ def test_spec_paths_resolve_entries_lists_and_params():
     spec = loaded().spec
 
     def get(text):
-        return [spec_paths.plain(v) for v in spec_paths.resolve(spec, spec_paths.parse(text))]
+        return [paths.plain(v) for v in paths.resolve(spec, paths.parse(text))]
 
     assert get("train.optimizer") == ["adam"]
     assert get("train.optimizer.learning_rate") == [0.003]
     assert get("train.optimizer.adam.learning_rate") == [0.003]
-    assert get("train.optimizer.sgd.momentum") == [spec_paths.MISSING]
+    assert get("train.optimizer.sgd.momentum") == [paths.MISSING]
     units = get("model.layers[*].dense.units")
-    assert [v for v in units if v is not spec_paths.MISSING] == [16, 10]
+    assert [v for v in units if v is not paths.MISSING] == [16, 10]
     assert get("model.layers[0].conv2d.filters") == [8]
 
 

@@ -67,7 +67,7 @@ def trained(tmp_path_factory):
 
 
 def lambda_model(path):
-    from builder.keras_env import keras
+    from builder.core.keras_env import keras
     k = keras()
     model = k.Sequential([k.Input((64,)), k.layers.Lambda(lambda x: x * 2.0),
                           k.layers.Dense(10, activation="softmax")])

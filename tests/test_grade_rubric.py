@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.grade.rubric import Bounds, load_rubric
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 from cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits" / "rubric.yaml"

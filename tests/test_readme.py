@@ -390,3 +390,14 @@ def test_ci_reads_the_two_quick_start_commands():
     lines = out.stdout.splitlines()
     assert lines[0].startswith("pip install -e .") and "kspec train" in lines[0]
     assert "pytest" in lines[1]
+
+
+def test_validate_counts_shown_in_the_readme_are_what_validate_prints(cli):
+    """The 'Sizes before any weight exists' lines are validate's own output."""
+    section = README[README.index("### Sizes before any weight exists"):]
+    shown = [line for line in section.split("```")[1].strip().splitlines()]
+    for line in shown:
+        name = line.split(".yaml")[0]
+        result = cli("validate", name)
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().endswith(line), (result.output, line)

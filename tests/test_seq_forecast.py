@@ -10,9 +10,10 @@ import math
 import numpy as np
 import pytest
 
-from builder import forecast as fc
+from builder.tasks.forecast import series as fc
+from builder.tasks.forecast.use import next_times
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 
 def read_csv(path):
@@ -138,7 +139,7 @@ def test_naive_and_seasonal_baselines_by_hand():
     (None, ["+1", "+2"]),
 ])
 def test_forecast_times_continue_the_pattern(times, expected):
-    assert fc.next_times(times, 2) == expected
+    assert next_times(times, 2) == expected
 
 
 def test_several_steps_ahead_and_recursion_past_the_horizon(write_spec, tmp_path, cli):
@@ -204,6 +205,11 @@ def test_forecast_mistakes_are_reported_at_the_field(write_spec, change, message
 
 def test_forecast_on_another_kind_of_run_says_so(tmp_path, cli):
     (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "spec.yaml").write_text("task: supervised\n")
     result = cli("forecast", tmp_path / "run", "--steps", 3)
     assert result.exit_code == 1
-    assert "kspec forecast works on runs of task forecast" in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "is a supervised run: `kspec forecast` works on forecast runs" in line
+    (tmp_path / "empty").mkdir()  # not a run at all
+    result = cli("forecast", tmp_path / "empty", "--steps", 3)
+    assert result.exit_code == 1 and "is it a finished kspec run folder?" in result.stderr

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 
 def train_shipped(name, tmp_path_factory):
@@ -114,7 +114,7 @@ def test_generate_writes_a_file_and_refuses_image_options(char_lstm, cli, tmp_pa
 
 
 def test_top_k_and_temperature_shape_the_distribution():
-    from builder.textgen import sample
+    from builder.tasks.language_model.textgen import sample
     p = np.array([0.5, 0.3, 0.15, 0.05])
     rng = np.random.default_rng(0)
     assert {sample(p, 1.0, 2, rng) for _ in range(300)} == {0, 1}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 HEAD = """
 kspec: 1

@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from builder.build.model import build_models
-from builder.keras_env import keras
+from builder.core.keras_env import keras
 from builder.share.keras_import import import_spec
 from builder.spec.library import bundled
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
-from builder.train.supervised import compile_model
+from builder.core.problems import SpecError
+from builder.tasks.supervised.trainer import compile_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "share"
 

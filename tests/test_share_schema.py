@@ -14,7 +14,7 @@ import yaml
 from builder.spec.jsonschema import json_schema, schema_text
 from builder.spec.library import bundled
 from builder.spec.load import load_spec, parse_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 from builder.spec.yamlpos import PositionMap
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import yaml
 
 from builder.spec import schema, upgrade
 from builder.spec.load import load_spec
-from builder.spec.problems import SpecError
+from builder.core.problems import SpecError
 
 FORMAT0 = Path(__file__).parent / "fixtures" / "share" / "format0.yaml"
 

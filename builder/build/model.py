@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..keras_env import keras
+from ..core.keras_env import keras
 from ..spec.graph import Plan
-from ..spec.problems import Problem, Report, SpecError
+from ..core.problems import Problem, Report, SpecError
 
 
 class BuildError(SpecError):

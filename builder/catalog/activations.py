@@ -12,8 +12,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..keras_env import keras
-from ..spec.base import Catalog, Entry
+from ..core.keras_env import keras
+from ..core.base import Catalog, Entry
 
 _LAYER_KEYS = {"name", "inputs", "trainable", "weights"}
 ACTIVATIONS = Catalog("activation", "relu or leaky_relu: {alpha: 0.1}")
@@ -53,7 +53,7 @@ class Activation(Entry):
         if not self.is_plain:
             return None
         if self.kind in KSPEC_FUNCTIONS:
-            from . import custom
+            from .keras import custom
             return getattr(custom, self.kind)
         return self.keras_name
 

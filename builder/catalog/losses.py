@@ -5,8 +5,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ..keras_env import keras
-from ..spec.base import Catalog, Entry
+from ..core.keras_env import keras
+from ..core.base import Catalog, Entry
 
 LOSSES = Catalog("loss", "mse or categorical_crossentropy: {label_smoothing: 0.1}")
 

@@ -5,8 +5,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..keras_env import keras
-from ..spec.base import Catalog, Entry
+from ..core.keras_env import keras
+from ..core.base import Catalog, Entry
 
 METRICS = Catalog("metric", "accuracy or auc: {num_thresholds: 200}")
 

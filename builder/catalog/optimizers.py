@@ -5,8 +5,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..keras_env import keras
-from ..spec.base import Catalog, Entry
+from ..core.keras_env import keras
+from ..core.base import Catalog, Entry
 
 OPTIMIZERS = Catalog("optimizer", "adam or adam: {learning_rate: 0.001}")
 SCHEDULES = Catalog("schedule", "exponential_decay: {initial_learning_rate: 0.01, decay_steps: 1000, decay_rate: 0.9}")

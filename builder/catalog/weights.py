@@ -5,8 +5,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ..keras_env import keras
-from ..spec.base import Catalog, Entry
+from ..core.keras_env import keras
+from ..core.base import Catalog, Entry
 
 INITIALIZERS = Catalog("initializer", "he_normal or random_normal: {stddev: 0.05}")
 REGULARIZERS = Catalog("regularizer", "l2: 0.001")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..catalog.layers.augment import (RandomContrast, RandomFlip, RandomRotation,
                                       RandomTranslation, RandomZoom)
-from ..spec.base import Catalog, fail
+from ..core.base import Catalog, fail
 
 
 
@@ -30,7 +30,7 @@ AugmentRef = AUGMENTS.ref
 
 def augmenter(entries, seed: int):
     """The augmentation entries -> one Keras Sequential (called with training=True)."""
-    from ..keras_env import keras
+    from ..core.keras_env import keras
     k = keras()
     layers = []
     for i, entry in enumerate(entries):

@@ -6,7 +6,7 @@ empty when the problem is not about a spec (e.g. a file given to `kspec predict`
 """
 from __future__ import annotations
 
-from ..spec.problems import Problem, format_path
+from ..core.problems import Problem, format_path
 
 
 class DataLoadError(Exception):

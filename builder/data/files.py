@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..spec.base import did_you_mean
+from ..core.base import did_you_mean
 from .errors import DataLoadError
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spec.problems import SpecError
+from ..core.problems import SpecError
 from .errors import DataLoadError
 from .info import DataInfo
 from .preprocess import StepError
@@ -171,7 +171,7 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     reshuffled, no batch spans two epochs), so `model.fit(..., steps_per_epoch=...)`
     keeps one iterator and its threads instead of starting them every epoch.
     """
-    from ..keras_env import tf
+    from ..core.keras_env import tf
     t = tf()
     auto = t.data.AUTOTUNE
     xs = t.convert_to_tensor(x)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..spec.problems import SpecError
+from ..core.problems import SpecError
 from . import similarity
 from .batch import Grader, clean_logs
 from .outcome import zero
-from .reports import Graded, gradescope, grades_csv, write_json_atomic, write_text_atomic
+from ..core.atomic import write_json, write_text
+from .reports import Graded, gradescope, grades_csv
 from .rubric import LoadedRubric, load_rubric
 from .submission import Submission, find_submissions
 
@@ -70,12 +71,12 @@ def grade_folder(rubric_path, submissions, out_dir, jobs: int = 1, force: bool =
     fresh = {g.student: g for g in grader.grade(todo)}
     clean_logs(grader.workdir)
     graded = [done.get(s.student) or fresh[s.student] for s in subs]
-    write_text_atomic(out_dir / "grades.csv", grades_csv(lr.rubric, graded))
+    write_text(out_dir / "grades.csv", grades_csv(lr.rubric, graded))
     pairs = similarity.rank({g.student: g.teacher.get("structure") for g in graded},
                             starter_structure(lr))
-    write_text_atomic(out_dir / "similarity.csv", similarity.to_csv(pairs))
+    write_text(out_dir / "similarity.csv", similarity.to_csv(pairs))
     text = summary_text(lr, graded, pairs)
-    write_text_atomic(out_dir / "summary.md", text + "\n")
+    write_text(out_dir / "summary.md", text + "\n")
     return FolderResult(graded, len(todo), len(done), pairs, text,
                         round(time.monotonic() - started, 1))
 
@@ -123,14 +124,14 @@ def grade_gradescope(rubric_path, submission: Path | None = None,
         with tempfile.TemporaryDirectory(prefix="kspec-grade-") as tmp:
             grader = Grader(lr, Path(tmp) / "out", jobs=1)
             (g,) = grader.grade([sub])
-        write_json_atomic(results, gradescope(g, lr.rubric.assignment))
+        write_json(results, gradescope(g, lr.rubric.assignment))
         return g
     except Exception:
         g = Graded("submission", "grader_error", "", [
             zero(c, "the grader failed here; your teacher has the details")
             for c in lr.rubric.checks], round(time.monotonic() - started, 2),
             {"grader_error": traceback.format_exc()})
-        write_json_atomic(results, gradescope(g, lr.rubric.assignment))
+        write_json(results, gradescope(g, lr.rubric.assignment))
         raise
 
 
@@ -148,5 +149,5 @@ def _gradescope_submission(path: Path) -> Submission:
 
 def _write_failure(results: Path, message: str, started: float):
     seconds = round(time.monotonic() - started, 2)
-    write_json_atomic(results, {"score": 0.0, "execution_time": seconds, "output": message,
+    write_json(results, {"score": 0.0, "execution_time": seconds, "output": message,
                                 "tests": []})

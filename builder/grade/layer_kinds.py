@@ -5,7 +5,7 @@ layer class names its own families (`Layer.families`); this module only asks."""
 from __future__ import annotations
 
 from ..catalog.layers import LAYERS
-from ..spec.base import did_you_mean
+from ..core.base import did_you_mean
 
 
 def families() -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..spec.problems import Report, SpecError
+from ..core.problems import Report, SpecError
 from .fingerprint import structure, training_key
 from .rubric import load_rubric
 from .static_checks import GraphFacts, graph_check, lint_check, spec_check

@@ -7,9 +7,9 @@ them; one with only spec and lint checks never loads them.
 """
 from __future__ import annotations
 
-from .. import catalogs, tasks  # noqa: F401  (every catalog entry and task registered)
-from ..spec import check, graph, lint, load, schema  # noqa: F401
-from ..spec.base import Strict
+from .. import tasks  # noqa: F401  (every catalog entry and task registered)
+from ..spec import catalogs, check, graph, lint, load, schema  # noqa: F401
+from ..core.base import Strict
 from . import phases, rubric, worker  # noqa: F401
 
 BASE = ["__main__", "builder.grade.preload"]  # __main__: not re-run in each process

@@ -9,8 +9,8 @@ import sklearn.datasets  # noqa: F401  (the bundled data sets the teacher's data
 
 from ..build import model  # noqa: F401
 from ..data import pipeline  # noqa: F401
-from ..keras_env import tf
-from ..train import supervised  # noqa: F401
+from ..core.keras_env import tf
+from ..tasks.supervised import trainer as supervised  # noqa: F401
 from . import training  # noqa: F401
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.atomic import write_json, write_text
 from .outcome import Outcome
 
 # what a status means, for the student (the note adds the specifics)
@@ -107,23 +107,12 @@ def feedback_md(g: Graded, assignment: str) -> str:
     return "\n".join(out)
 
 
-def write_text_atomic(path: Path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_json_atomic(path: Path, data):
-    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
 def write_submission(folder: Path, g: Graded, assignment: str):
     """details.json and feedback.md first, results.json last: its presence marks a
     finished grade (resume skips it), so a crash never leaves one looking done."""
-    write_json_atomic(folder / "details.json", g.to_json())
-    write_text_atomic(folder / "feedback.md", feedback_md(g, assignment))
-    write_json_atomic(folder / "results.json", gradescope(g, assignment))
+    write_json(folder / "details.json", g.to_json())
+    write_text(folder / "feedback.md", feedback_md(g, assignment))
+    write_json(folder / "results.json", gradescope(g, assignment))
 
 
 def grades_csv(rubric, graded: list[Graded]) -> str:

@@ -22,11 +22,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ..spec.base import Strict
-from ..spec.problems import Problem, Report, SpecError
+from ..core.base import Strict
+from ..core.problems import Problem, Report, SpecError
 from ..spec.schema import DataSpec
 from ..spec.yamlpos import PositionMap, load_yaml
-from . import layer_kinds, spec_paths
+from . import layer_kinds
+from ..spec import paths as spec_paths
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's four
 KINDS = ("spec", "lint", "graph", "model", "train")  # also the order they run in: cheap first
@@ -74,7 +75,7 @@ class Bounds(Strict):
 
 
 class SpecCheck(Strict):
-    """Fields and values of the submitted spec (paths as in spec_paths)."""
+    """Fields and values of the submitted spec (paths as spec/paths.py reads them)."""
 
     require: list[str] = Field(default_factory=list, description="paths that must be set")
     forbid: list[str] = Field(default_factory=list, description="paths that must not be set")
@@ -316,7 +317,7 @@ def _check_spec_paths(body: SpecCheck, at, report: Report):
             for k, name in enumerate(wanted):  # catalog values: canonical names, aliases resolved
                 cls = catalog.lookup(name) if isinstance(name, str) else None
                 if cls is None:
-                    from ..spec.base import did_you_mean
+                    from ..core.base import did_you_mean
                     report.error(where + ((k,) if group == "allowed" else ()),
                                  f"unknown {catalog.what} '{name}'"
                                  f"{did_you_mean(name, catalog.names())}")
@@ -331,6 +332,6 @@ def _check_spec_paths(body: SpecCheck, at, report: Report):
 
 def _check_activation(name, path, report):
     from ..catalog.activations import ACTIVATIONS
-    from ..spec.base import did_you_mean
+    from ..core.base import did_you_mean
     if name != "linear" and ACTIVATIONS.lookup(name) is None:
         report.error(path, f"unknown activation '{name}'{did_you_mean(name, ACTIVATIONS.names())}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import layer_kinds, spec_paths
+from . import layer_kinds
+from ..spec import paths
 from .outcome import Condition, Outcome, from_conditions, zero
 from .rubric import Bounds
 
@@ -15,18 +16,18 @@ from .rubric import Bounds
 def spec_check(check, spec) -> Outcome:
     body, out = check.spec, []
     for text in body.require:
-        values = spec_paths.resolve(spec, spec_paths.parse(text))
-        ok = any(spec_paths.is_set(v) for v in values)
+        values = paths.resolve(spec, paths.parse(text))
+        ok = any(paths.is_set(v) for v in values)
         out.append(Condition(ok, f"{text} is {'set' if ok else 'not set'}"))
     for text in body.forbid:
-        hits = [v for v in spec_paths.resolve(spec, spec_paths.parse(text)) if spec_paths.is_set(v)]
+        hits = [v for v in paths.resolve(spec, paths.parse(text)) if paths.is_set(v)]
         out.append(Condition(not hits, f"{text} is {'set' if hits else 'not set'}",
                              f"{text} is not set"))
     for text, allowed in body.allowed.items():
-        out.append(_each(spec, text, lambda v: any(spec_paths.same(v, a) for a in allowed),
+        out.append(_each(spec, text, lambda v: any(paths.same(v, a) for a in allowed),
                          "one of " + ", ".join(map(str, allowed))))
     for text, wanted in body.equals.items():
-        out.append(_each(spec, text, lambda v: spec_paths.same(v, wanted), str(wanted)))
+        out.append(_each(spec, text, lambda v: paths.same(v, wanted), str(wanted)))
     for text, bounds in body.between.items():
         out.append(_each(spec, text, lambda v: _number(v) and bounds.holds(v), str(bounds)))
     return from_conditions(check, out)
@@ -38,13 +39,13 @@ def _number(v) -> bool:
 
 def _each(spec, text, test, expected) -> Condition:
     """Every value at the path passes `test` (a path with [*] skips items without it)."""
-    parts = spec_paths.parse(text)
-    values = [spec_paths.plain(v) for v in spec_paths.resolve(spec, parts)]
-    if spec_paths.ANY in parts:
-        values = [v for v in values if v is not spec_paths.MISSING]
-    if not values or any(v is spec_paths.MISSING for v in values):
+    parts = paths.parse(text)
+    values = [paths.plain(v) for v in paths.resolve(spec, parts)]
+    if paths.ANY in parts:
+        values = [v for v in values if v is not paths.MISSING]
+    if not values or any(v is paths.MISSING for v in values):
         return Condition(False, f"{text} is not set", f"{text}: {expected}")
-    shown = ", ".join(spec_paths.show(v) for v in values)
+    shown = ", ".join(paths.show(v) for v in values)
     return Condition(all(test(v) for v in values), f"{text} is {shown}", f"{text}: {expected}")
 
 

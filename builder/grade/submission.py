@@ -13,7 +13,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..spec.problems import Problem, SpecError
+from ..core.problems import Problem, SpecError
+from ..spec.paths import dotted
 from ..spec.yamlpos import load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -172,7 +173,7 @@ def check_data_paths(data: dict, positions, assignment: Path):
         if not inside(target, assignment):
             pos = positions.locate(where)
             at = f"{pos}: " if pos else ""
-            raise Rejected(f"{at}{'.'.join(map(str, where))}: the data path '{text}' leads "
+            raise Rejected(f"{at}{dotted(where)}: the data path '{text}' leads "
                            "outside the assignment folder; submissions may only read data "
                            "inside it")
 

@@ -33,7 +33,8 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
     from ..data.pipeline import to_dataset
     from ..spec.load import parse_spec
     from ..spec.yamlpos import PositionMap
-    from ..train.supervised import adapt_normalization, compile_model, seed_everything
+    from ..run.environment import seed_everything
+    from ..tasks.supervised.trainer import adapt_normalization, compile_model
     loaded = parse_spec(spec_data, PositionMap("submission"), None, check=False)
     t = loaded.spec.train
     data = teacher_data(loaded_rubric)
@@ -66,7 +67,7 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
 def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
     """Score a submitted model. Safe mode: a file with code (Lambda layers, unknown
     classes) is refused, never run."""
-    from ..keras_env import keras
+    from ..core.keras_env import keras
     k = keras()
     try:
         model = k.saving.load_model(keras_path, safe_mode=True, compile=False)
@@ -88,7 +89,7 @@ def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
 def _deadline_callback(deadline: float):
     """Stops training (after the current batch) once the time budget is spent, so
     the model trained so far is still scored, instead of the process being killed."""
-    from ..keras_env import keras
+    from ..core.keras_env import keras
 
     class Deadline(keras().callbacks.Callback):
         fired = False

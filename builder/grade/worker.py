@@ -7,13 +7,13 @@ file written atomically, so the parent never reads half a result.
 """
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys
 import time
 import traceback
 
+from ..core.atomic import write_json
 from . import phases
 
 # A test-only hook: the parent passes an action here when the *teacher's*
@@ -37,10 +37,7 @@ def run(task: dict, result_path: str, log_path: str):
         result = {"status": "grader_error", "error": traceback.format_exc(limit=20)}
     result.setdefault("status", "ok")
     result["seconds"] = round(time.monotonic() - started, 3)
-    tmp = result_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh)
-    os.replace(tmp, result_path)
+    write_json(result_path, result, indent=None)
 
 
 def _dispatch(task: dict, started: float) -> dict:

@@ -13,8 +13,8 @@ import json
 from pydantic import BaseModel
 
 from .. import __version__
-from ..spec.base import Entry
-from ..spec.compose import catalog_of, dict_values_of, field_annotation, list_items_of
+from ..core.base import Entry
+from ..spec.paths import catalog_of, dict_values_of, field_annotation, list_items_of
 
 # prose that does not change what a spec builds or trains; like a comment
 NOT_HASHED = ("description",)

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import difflib
 
-from ..spec.compose import catalog_of, child_annotation, list_items_of, spec_annotation
+from ..spec.paths import catalog_of, child_annotation, list_items_of, spec_annotation
+from ..spec.paths import dotted as _path
 from .canonical import NOT_HASHED, canonical_spec, fingerprint, short_data
-
-
-def _path(parts) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) or (isinstance(p, str) and p.startswith("'")) \
-            else ("." if out else "") + str(p)
-    return out
 
 
 def _one_line(value, limit: int = 70) -> str:
@@ -142,7 +135,7 @@ def param_counts(loaded) -> dict:
     is built just to be counted)."""
     from ..spec.check import plan_networks
     from ..spec.counts import plan_count
-    from ..spec.problems import Report
+    from ..core.problems import Report
     return {role: plan_count(plan).total
             for role, plan in plan_networks(loaded.spec, Report()).items()}
 

@@ -11,7 +11,7 @@ import inspect
 import keyword
 import re
 
-from ..keras_env import keras
+from ..core.keras_env import keras
 
 _SKIP = {"dtype"}  # float32 everywhere; a policy object is noise in a student's script
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..catalog.layers import LAYERS
 from ..catalog.layers.base import Layer
-from ..keras_env import keras
-from ..spec.compose import _alternatives, catalog_of, field_annotation
-from ..spec.problems import Problem, SpecError
+from ..core.keras_env import keras
+from ..spec.paths import alternatives, catalog_of, field_annotation
+from ..core.problems import Problem, SpecError
 from .canonical import short_data
 from .keras_code import IGNORED, _short_float, _signature, same_config
 
@@ -97,7 +97,7 @@ def entry_params(cls, config: dict) -> dict:
         catalog = catalog_of(ann)
         value = _catalog_value(catalog, value) if catalog is not None else _plain(value)
         if isinstance(value, list) and value and all(v == value[0] for v in value) \
-                and type(value[0]) is int and int in _alternatives(ann):
+                and type(value[0]) is int and int in alternatives(ann):
             value = value[0]  # (3, 3) -> 3 where the field takes one int for every axis
         alias = cls.model_fields[field].alias
         params[alias or field] = value
@@ -398,7 +398,7 @@ def extends_ref(base: str, out: Path | None) -> str:
     if base in bundled():
         return base
     if not Path(base).is_file():
-        from ..spec.base import did_you_mean
+        from ..core.base import did_you_mean
         raise SpecError.single(f"--extends: no spec file {base} and no bundled spec of that "
                                f"name.{did_you_mean(base, bundled(), ' ')}")
     folder = Path(out).resolve().parent if out is not None else Path.cwd()

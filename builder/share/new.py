@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from ..spec.library import bundled
-from ..spec.problems import SpecError
+from ..core.problems import SpecError
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "kspec.schema.json"
 
@@ -118,7 +118,7 @@ def new_spec_text(target: Path, base: str | None = None, inline: bool = False) -
     elif Path(base).is_file():  # a classmate's spec: extended by its path from the new file
         ref = Path(os.path.relpath(Path(base).resolve(), target.resolve().parent)).as_posix()
     else:
-        from ..spec.base import did_you_mean
+        from ..core.base import did_you_mean
         raise SpecError.single(f"no bundled spec named '{base}'.{did_you_mean(base, library, ' ')} "
                                "(kspec list shows them; or give a spec file's path)")
     from ..spec.load import load_spec

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .graph import Plan, plan_model
-from .problems import Report
+from ..core.problems import Report
 
 
 def data_info(data, report: Report):

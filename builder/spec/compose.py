@@ -19,135 +19,15 @@ spec still says which file and line every value came from.
 """
 from __future__ import annotations
 
-import types
-import typing
 from pathlib import Path
-from typing import Annotated, Union, get_args, get_origin
 
-from pydantic import BaseModel
-
-from .base import Catalog, did_you_mean
-from .problems import Position, SpecError
+from ..core.base import did_you_mean
+from ..core.problems import Position, SpecError
+from .paths import (catalog_of, child_annotation, dotted, entry_form, field_annotation,
+                    spec_annotation)
 from .yamlpos import PositionMap, load_yaml
 
 EXTENDS, UNSET, BY_NAME = "extends", "unset", "layers_by_name"
-
-# ---- the schema type at a path ------------------------------------------------------
-
-
-def _owner(meta) -> Catalog | None:
-    owner = getattr(getattr(meta, "func", None), "__self__", None)
-    return owner if isinstance(owner, Catalog) else None
-
-
-def _alternatives(ann):
-    """The types a value may have: unions split, constraint wrappers (Annotated) removed,
-    except the Annotated that marks a catalog reference."""
-    origin = get_origin(ann)
-    if origin is Annotated and not any(_owner(m) for m in get_args(ann)[1:]):
-        return _alternatives(get_args(ann)[0])
-    if origin in (Union, types.UnionType):
-        out = []
-        for a in get_args(ann):
-            out.extend(_alternatives(a))
-        return out
-    return [] if ann is type(None) or ann is None else [ann]
-
-
-def catalog_of(ann) -> Catalog | None:
-    """The catalog whose entries this annotation accepts (e.g. LOSSES for `loss`)."""
-    for alt in _alternatives(ann):
-        if get_origin(alt) is Annotated:
-            for meta in get_args(alt)[1:]:
-                if _owner(meta) is not None:
-                    return _owner(meta)
-    return None
-
-
-def model_of(ann) -> type[BaseModel] | None:
-    for alt in _alternatives(ann):
-        if isinstance(alt, type) and issubclass(alt, BaseModel):
-            return alt
-    return None
-
-
-def dict_values_of(ann):
-    for alt in _alternatives(ann):
-        if get_origin(alt) is dict:
-            return get_args(alt)[1] if get_args(alt) else typing.Any
-    return None
-
-
-def list_items_of(ann):
-    for alt in _alternatives(ann):
-        if get_origin(alt) is list:
-            return get_args(alt)[0] if get_args(alt) else typing.Any
-    return None
-
-
-def field_annotation(cls, key):
-    """Annotation of the field written as `key` (name or alias) in `cls`, or None."""
-    for name, f in cls.model_fields.items():
-        if key in (name, f.alias):
-            return Annotated.__class_getitem__((f.annotation, *f.metadata)) if f.metadata \
-                else f.annotation
-    return None
-
-
-def child_annotation(ann, key):
-    """Annotation of `value[key]` where `value` is described by `ann`."""
-    if isinstance(ann, SpecRoot):
-        return ann.child(key)
-    if isinstance(key, int):
-        return list_items_of(ann)
-    cls = model_of(ann)
-    if cls is not None:
-        return field_annotation(cls, key)
-    return dict_values_of(ann)
-
-
-def entry_form(catalog: Catalog, value):
-    """(name, entry class, params) of a catalog entry written in YAML form, else None."""
-    if isinstance(value, str):
-        name, params = value, {}
-    elif isinstance(value, dict) and len(value) == 1:
-        name, params = next(iter(value.items()))
-        if not isinstance(name, str):
-            return None
-    else:
-        return None
-    cls = catalog.lookup(name)
-    if cls is None:
-        return None
-    if params is None:
-        params = {}
-    if not isinstance(params, dict) and cls.positional:
-        params = {cls.positional: params}
-    return name, cls, params
-
-
-class SpecRoot:
-    """The annotation of a whole spec: like `Spec`, except that what `train:` holds
-    depends on the spec's task (each task has its own train schema)."""
-
-    def __init__(self, task):
-        self.task = task if isinstance(task, str) else "supervised"
-
-    def child(self, key):
-        from ..tasks import TASKS
-        from .schema import Spec
-        if key == "train" and self.task in TASKS:
-            return TASKS[self.task].train_schema
-        return field_annotation(Spec, key) if isinstance(key, str) else None
-
-
-def spec_annotation(*datas) -> SpecRoot:
-    """The root annotation for spec data; the first of `datas` naming a task wins."""
-    for data in datas:
-        if isinstance(data, dict) and "task" in data:
-            return SpecRoot(data["task"])
-    return SpecRoot("supervised")
-
 
 # ---- positions of subtrees ----------------------------------------------------------
 
@@ -322,7 +202,7 @@ _GONE = object()
 
 
 def apply_unset(base, bpos: dict, items, pos: dict):
-    from .overrides import parse_key
+    from .paths import parse as parse_key  # one reader of dotted keys
     if isinstance(items, str):
         items = [items]
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -344,7 +224,7 @@ def apply_unset(base, bpos: dict, items, pos: dict):
                 options = list(node) if isinstance(node, dict) else []
                 hint = did_you_mean(part, options) if options else (
                     f"; it has {len(node)} items" if isinstance(node, list) else "")
-                under = f" under {'.'.join(map(str, where))}" if where else ""
+                under = f" under {dotted(where)}" if where else ""
                 raise _problem(f"unset: the inherited spec has no '{item}' (nothing at "
                                f"'{part}'{under}){hint}", (UNSET, i), pos)
             key = key[:depth] + (part,) + key[depth + 1:]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..catalog.layers.base import NotTrained
-from .problems import SpecError
+from ..core.problems import SpecError
 
 BYTES_PER_WEIGHT = 4  # float32
 # counts saturate here, so an absurd spec (units: 10**1000) cannot make the arithmetic
@@ -130,7 +130,7 @@ def check_weight_cap(plans: dict, report) -> None:
 def network_sizes(spec) -> str:
     """What `kspec validate` prints for a valid spec: each network's count and size."""
     from .check import plan_networks
-    from .problems import Report
+    from ..core.problems import Report
     return describe(plan_networks(spec, Report()))
 
 

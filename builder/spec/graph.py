@@ -16,8 +16,8 @@ from ..catalog.layers.blocks import Repeat, Residual
 from ..catalog.layers.conv import Conv1D, Conv2D
 from ..catalog.layers.core import Dense
 from ..catalog.layers.merge import Add
-from .base import did_you_mean
-from .problems import Report
+from ..core.base import did_you_mean
+from ..core.problems import Report
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
 

@@ -14,8 +14,8 @@ from typing import Annotated, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .base import Catalog
-from .compose import _owner, field_annotation
+from ..core.base import Catalog
+from .paths import catalog_owner, field_annotation
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 REF = "#/definitions/{model}"
@@ -29,7 +29,7 @@ def _collect(ann, models: dict, catalogs: dict) -> None:
         return
     if get_origin(ann) is Annotated:
         for meta in get_args(ann)[1:]:
-            cat = _owner(meta)
+            cat = catalog_owner(meta)
             if cat is not None and cat.schema_name not in catalogs:
                 catalogs[cat.schema_name] = cat
                 for entry in cat.entries.values():
@@ -94,7 +94,7 @@ def _model_schema(cls, definitions: dict) -> dict:
 
 def _plain(value):
     """A default as YAML would write it, or `_plain` itself if it has no JSON form."""
-    from .base import Entry
+    from ..core.base import Entry
     if isinstance(value, Entry):
         value = value.to_data()
     try:
@@ -261,7 +261,7 @@ def json_schema() -> dict:
 
 
 def _entry_base():
-    from .base import Entry
+    from ..core.base import Entry
     return Entry
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import did_you_mean
-from .problems import SpecError
+from ..core.base import did_you_mean
+from ..core.problems import SpecError
 
 
 def specs_dir() -> Path:

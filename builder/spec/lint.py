@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..catalog.activations import Activation
 from ..catalog.layers.base import Layer
 from .graph import Plan
-from .problems import Report
+from ..core.problems import Report
 
 LOSS_PATH = ("train", "loss")
 

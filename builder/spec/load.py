@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .base import did_you_mean
-from .problems import Problem, Report, SpecError
+from ..core.base import did_you_mean
+from ..core.problems import Problem, Report, SpecError
 from .yamlpos import PositionMap
 
 _TYPE_WORDS = {

@@ -12,29 +12,14 @@ A key the schema does not know is reported by validation, with a suggestion, at
 """
 from __future__ import annotations
 
-import re
-
 import yaml
 
-from .base import did_you_mean
-from .compose import (apply_layers_by_name, catalog_of, child_annotation, entry_form,
-                      field_annotation, merge, replace_subtree, spec_annotation,
-                      value_positions)
-from .problems import Position, SpecError
+from ..core.base import did_you_mean
+from ..core.problems import Position, SpecError
+from .compose import apply_layers_by_name, merge, replace_subtree, value_positions
+from .paths import catalog_of, child_annotation, entry_form, field_annotation, spec_annotation
+from .paths import dotted, parse as parse_key
 from .yamlpos import PositionMap
-
-_PART = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
-
-
-def parse_key(key: str) -> tuple:
-    """'model.layers[2].dense.units' or 'model.layers.2.dense.units' -> path tuple."""
-    parts = []
-    for name, index in _PART.findall(key):
-        if index:
-            parts.append(int(index))
-        else:
-            parts.append(int(name) if name.lstrip("-").isdigit() else name)
-    return tuple(parts)
 
 
 def parse_override(item: str):
@@ -81,7 +66,7 @@ def _set(node, done: tuple, rest: tuple, value, ann, item, pos, where):
         replace_subtree(pos, done, out)
         return merged
     part, rest = rest[0], rest[1:]
-    here = ".".join(map(str, done)) or "the spec"
+    here = dotted(done) or "the spec"
     if isinstance(node, list):
         if not isinstance(part, int):
             raise SpecError.single(f"{here} is a list; pick an item by index, "

@@ -13,7 +13,7 @@ from ..catalog.optimizers import OptimizerRef
 from ..data.augment import AugmentRef
 from ..data.preprocess import StepRef
 from ..data.sources import SourceRef
-from .base import Strict, did_you_mean, fail, fail_at
+from ..core.base import Strict, did_you_mean, fail, fail_at
 
 FORMAT_VERSION = 1
 Shape = list[int | None]

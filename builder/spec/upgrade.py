@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .problems import SpecError
+from ..core.problems import SpecError
 
 FORMAT_VERSION = 1  # the same number as schema.FORMAT_VERSION (a test checks)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .problems import Position, Problem, SpecError
+from ..core.problems import Position, Problem, SpecError
 
 MAX_NODES = 200_000  # far above any real spec; stops exponential alias expansion
 

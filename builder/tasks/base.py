@@ -1,9 +1,22 @@
-"""The task registry and the base every task follows."""
+"""The task registry, the base every task follows, and the one dispatch of the
+commands that use a trained run (evaluate, predict, forecast, generate, ...).
+
+Each task says which of those commands it answers (`use_commands`) and answers
+each one with a method of the same name; `use(command, run_dir, ...)` reads the
+run's task and calls it, or refuses in one line naming the tasks that answer.
+Every task also gives a tiny example spec (`example_spec`) that trains in seconds:
+the catalog suite (tests/test_catalog_tasks.py) trains it and tries every command.
+"""
 from __future__ import annotations
 
 from typing import ClassVar
 
-from ..spec.problems import Report
+from ..core.problems import Report
+from ..data.errors import DataLoadError
+from ..run.read import task_name
+
+USE_COMMANDS = ("evaluate", "predict", "forecast", "generate", "interpolate", "reconstruct",
+                "arithmetic")
 
 
 class Task:
@@ -11,6 +24,10 @@ class Task:
     doc: ClassVar[str] = ""
     roles: ClassVar[tuple | None] = None  # None: a single `model:`; else `models:` roles
     train_schema: ClassVar[type] = None  # the pydantic model of this task's `train:`
+    use_commands: ClassVar[tuple] = ()  # of USE_COMMANDS: those this task's runs answer
+    # files every finished run of this task holds (besides task-specific ones below)
+    run_files: ClassVar[tuple] = ("spec.yaml", "metrics.json", "preprocess.json",
+                                  "history.csv", "learning_curves.png")
 
     def check(self, spec, plans: dict, info, report: Report) -> None:
         """Task-specific checks after every role's graph is planned (Keras-free)."""
@@ -18,24 +35,14 @@ class Task:
     def train(self, loaded, out=None, epochs=None, verbose=None):
         raise NotImplementedError
 
-    # ---- using a trained run (`kspec generate / interpolate / reconstruct`) ----
-    # The CLI reads the run's task and calls these with only the options the user
-    # gave; a task takes the ones it understands and passes the rest to `unused`.
-    def generate(self, run_dir, **options):
-        """New samples from a trained run (images, text...) -> a message to print."""
-        raise TaskUsageError(self._not_for("generate"))
+    def example_spec(self) -> dict:
+        """A tiny spec of this task (a dict, as its YAML would load) that trains in a
+        few seconds on synthetic or shipped data: what the catalog suite trains."""
+        raise NotImplementedError(f"task {self.name} gives no example_spec()")
 
-    def interpolate(self, run_dir, **options):
-        raise TaskUsageError(self._not_for("interpolate"))
-
-    def reconstruct(self, run_dir, **options):
-        raise TaskUsageError(self._not_for("reconstruct"))
-
-    def _not_for(self, command: str) -> str:
-        able = [t.name for t in TASKS.tasks.values()
-                if getattr(type(t), command) is not getattr(Task, command)]
-        return (f"kspec {command} does not apply to runs of task {self.name}"
-                + (f"; it works on runs of: {', '.join(sorted(able))}" if able else ""))
+    def files_of_run(self, spec) -> list[str]:
+        """The files a finished run of `spec` holds (the catalog suite checks them)."""
+        return list(self.run_files)
 
     def unused(self, command: str, options: dict):
         """Refuse options this task does not take (e.g. --prompt for an image model)."""
@@ -48,7 +55,11 @@ class Task:
 
 
 class TaskUsageError(ValueError):
-    """A command or option that does not fit the run's task (the CLI exits 2)."""
+    """An option that does not fit the run's task (the CLI exits 2)."""
+
+
+class UseRefused(DataLoadError):
+    """A command this run cannot answer (the CLI prints one line and exits 1)."""
 
 
 class TaskRegistry:
@@ -68,9 +79,55 @@ class TaskRegistry:
     def names(self) -> list[str]:
         return sorted(self.tasks)
 
+    def answering(self, command: str) -> list[str]:
+        """The tasks whose runs answer `command`, in registration order."""
+        return [t.name for t in self.tasks.values() if command in t.use_commands]
+
 
 TASKS = TaskRegistry()
 
 
+def bundled_example(name: str, **train) -> dict:
+    """A bundled spec (specs/NAME.yaml) as a dict, for one quick epoch: `train` fields
+    replaced (epochs 1 unless given) and its data path made absolute, so the example
+    trains wherever it is written."""
+    import yaml
+
+    from ..spec.library import specs_dir
+    spec = yaml.safe_load((specs_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
+    spec["train"] = {**spec.get("train", {}), "epochs": 1, **train}
+    for params in spec["data"]["source"].values():
+        if isinstance(params, dict) and "path" in params:
+            params["path"] = str(specs_dir() / params["path"])
+    return spec
+
+
 def role_plan_path(task: Task, role: str) -> tuple:
     return ("model",) if task.roles is None else ("models", role)
+
+
+def task_of_run(run_dir) -> Task:
+    name = task_name(run_dir)
+    if name not in TASKS:
+        raise DataLoadError(f"{run_dir} was trained for task '{name}', which this kspec does "
+                            "not know")
+    return TASKS[name]
+
+
+def refusal(command: str, run_dir, task: Task) -> str:
+    able = TASKS.answering(command)
+    line = f"{run_dir} is a {task.name} run: `kspec {command}` works on {', '.join(able)} runs"
+    if task.use_commands:
+        line += f"; try kspec {' / '.join(task.use_commands)}"
+    return line
+
+
+def use(command: str, run_dir, **options):
+    """`kspec COMMAND RUN_DIR ...`: the run's task answers, with the options the user
+    gave (None: not given); what it returns is the command's result for the CLI."""
+    if command not in USE_COMMANDS:
+        raise ValueError(f"{command} is not a command that uses a run")
+    task = task_of_run(run_dir)
+    if command not in task.use_commands:
+        raise UseRefused(refusal(command, run_dir, task))
+    return getattr(task, command)(run_dir, **{k: v for k, v in options.items() if v is not None})

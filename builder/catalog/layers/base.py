@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from ...keras_env import keras
-from ...spec.base import Catalog, Entry
+from ...core.keras_env import keras
+from ...core.base import Catalog, Entry
 from ..activations import Activation
 
 LAYERS = Catalog("layer", "flatten or dense: {units: 8, activation: relu}")

@@ -83,7 +83,7 @@ class Maxout(Layer):
         return (*dense_formula(shapes[0][-1], self.units, True, self.pieces), "")
 
     def make(self, name):
-        from ..custom import Maxout as KerasMaxout
+        from ..keras.custom import Maxout as KerasMaxout
         init = self.keras_kwargs()["kernel_initializer"]
         return [KerasMaxout(self.units, self.pieces, init, name=name, trainable=self.trainable)]
 

@@ -1,6 +1,6 @@
 """Layers of the generative lectures: the VAE's sampling, the diffusion denoiser's
 time embedding, RealNVP's affine coupling. The Keras side is in
-builder/catalog/generative_layers.py (registered, so saved models reload)."""
+builder/catalog/keras/generative.py (registered, so saved models reload)."""
 from __future__ import annotations
 
 from typing import ClassVar, Literal
@@ -30,7 +30,7 @@ class Sampling(Layer):
         return mean
 
     def make(self, name):
-        from ..generative_layers import Sampling as KerasSampling
+        from ..keras.generative import Sampling as KerasSampling
         return [KerasSampling(seed=self.seed, name=name)]
 
 
@@ -58,7 +58,7 @@ class TimeEmbedding(Layer):
         return (self.dim,)
 
     def make(self, name):
-        from ..generative_layers import TimeEmbedding as KerasTimeEmbedding
+        from ..keras.generative import TimeEmbedding as KerasTimeEmbedding
         return [KerasTimeEmbedding(self.dim, self.max_period, name=name)]
 
 
@@ -115,6 +115,6 @@ class AffineCoupling(Layer):
         return f"scale/shift network {net} + {size} log-scale factors", n, ""
 
     def make(self, name):
-        from ..generative_layers import AffineCoupling as KerasCoupling
+        from ..keras.generative import AffineCoupling as KerasCoupling
         return [KerasCoupling(self.mask, self.invert, self.hidden, self.activation, name=name,
                               trainable=self.trainable)]

@@ -82,7 +82,7 @@ class Recurrent(Layer):
         return output
 
     def initial_state(self, given):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         states = getattr(given[0], "_kspec_states", None)
         if states is None:
             for t in given:
@@ -187,12 +187,12 @@ class Bidirectional(Layer):
 
     @classmethod
     def from_keras(cls, layer, config, importer):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         kind, params = importer.entry(keras().layers.deserialize(config["layer"]))
         return cls.kind, {"layer": {kind: params}, "merge_mode": config.get("merge_mode")}
 
     def make(self, name):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         k = keras()
         (inner,) = self.layer.make(f"{name}_{self.layer.kind}")
         return [k.layers.Bidirectional(inner, merge_mode=self.merge_mode, name=name,

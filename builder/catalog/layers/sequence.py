@@ -1,6 +1,6 @@
 """Transformer parts: token + position embedding, position embedding, transformer block.
 
-The Keras layers behind them live in builder/catalog/sequence_layers.py
+The Keras layers behind them live in builder/catalog/keras/sequence.py
 (registered serializable, so saved models load in plain Keras). A transformer
 block can also be written from its parts: `residual` around `layer_norm` +
 `multi_head_attention: {causal: true}`, then `residual` around `layer_norm` +
@@ -61,7 +61,7 @@ class TokenPositionEmbedding(Layer):
                 (self.vocab_size + length) * d, "")
 
     def make(self, name):
-        from ..sequence_layers import TokenAndPositionEmbedding
+        from ..keras.sequence import TokenAndPositionEmbedding
         return [TokenAndPositionEmbedding(self.vocab_size, self.output_dim, self.max_length,
                                           name=name, trainable=self.trainable)]
 
@@ -89,7 +89,7 @@ class PositionEmbedding(Layer):
         return f"{length} positions x {d} features", length * d, ""
 
     def make(self, name):
-        from ..sequence_layers import PositionEmbedding as KerasPositionEmbedding
+        from ..keras.sequence import PositionEmbedding as KerasPositionEmbedding
         return [KerasPositionEmbedding(self.max_length, name=name, trainable=self.trainable)]
 
 
@@ -151,7 +151,7 @@ class TransformerBlock(Layer):
             "attention without a causal mask sees every position; set causal: true"
 
     def make(self, name):
-        from ..sequence_layers import TransformerBlock as KerasTransformerBlock
+        from ..keras.sequence import TransformerBlock as KerasTransformerBlock
         return [KerasTransformerBlock(self.num_heads, self.ff_dim, self.key_dim, self.dropout,
                                       self.causal, self.activation.function(), self.norm,
                                       self.epsilon, name=name, trainable=self.trainable)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...spec.base import Catalog, Entry
+from ...core.base import Catalog, Entry
 from ..info import DataInfo
 
 STEPS = Catalog("preprocessing step", "scale: 255 or standardize")

@@ -105,7 +105,7 @@ class Resize(Step):
         check_image(x, "resize")
         if tuple(x.shape[1:3]) == tuple(self.size):
             return x, y
-        from ...keras_env import tf
+        from ...core.keras_env import tf
         t = tf()
         out = [t.image.resize(x[i:i + 4096], self.size, antialias=True).numpy()
                for i in range(0, len(x), 4096)]  # in chunks: memory stays small

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ...spec.base import Catalog, Entry
+from ...core.base import Catalog, Entry
 from ..errors import DataLoadError
 from ..files import resolve
 from ..info import DataInfo

@@ -53,7 +53,7 @@ class KerasDataset(Source):
         return DataInfo(shape, labels, n, x_dtype="uint8" if len(shape) > 1 else "float32")
 
     def _fetch(self):
-        from ...keras_env import keras
+        from ...core.keras_env import keras
         module = getattr(keras().datasets, self.name)
         kwargs = {}
         if self.name in ("imdb", "reuters"):
@@ -77,7 +77,7 @@ class KerasDataset(Source):
     def load(self, base_dir):
         (x, y), (xt, yt) = self._fetch()
         if self.name in ("imdb", "reuters"):
-            from ...keras_env import keras
+            from ...core.keras_env import keras
             pad = keras().utils.pad_sequences
             x = pad(x, maxlen=self.maxlen).astype("int32")
             xt = pad(xt, maxlen=self.maxlen).astype("int32")

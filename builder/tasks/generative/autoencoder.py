@@ -13,7 +13,7 @@ from pydantic import Field
 from .trainer import Trainer
 from ...catalog.losses import LossRef
 from ...catalog.optimizers import OptimizerRef
-from ...keras_env import tf
+from ...core.keras_env import tf
 from ..base import TASKS
 from .common import GenerativeTask, GenerativeTrain, Roles
 from .sampler import Sampler, call
@@ -33,6 +33,8 @@ def target_shape(info):
 @TASKS.register
 class Autoencoder(GenerativeTask):
     name = "autoencoder"
+    example = "digits_autoencoder"
+    use_commands = ("generate", "interpolate", "reconstruct", "arithmetic")
     doc = ("an encoder compresses each input into a code and a decoder rebuilds it; "
            "denoising/colorizing with add_noise/grayscale preprocessing")
     roles = ("encoder", "decoder")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ...spec.base import Strict
-from ..base import Task, role_plan_path
+from ...core.base import Strict
+from ..base import Task, bundled_example, role_plan_path
 
 SAMPLE_EVERY = ("write a grid of samples from a fixed seed every N epochs (default: every "
                 "epoch; diffusion: a tenth of the epochs, since sampling takes many steps)")
@@ -110,6 +110,18 @@ class GenerativeTask(Task):
 
     default_sample_every = 1
     uses_labels = False  # the class label is an input (conditional GAN)
+    use_commands = ("generate", "interpolate")
+    example: str = ""  # the bundled spec whose one-epoch run is this task's example
+
+    def example_spec(self) -> dict:
+        if not self.example:
+            return super().example_spec()
+        return bundled_example(self.example)
+
+    def files_of_run(self, spec) -> list[str]:
+        from .loop import META_FILE
+        roles = self.roles or ("model",)
+        return super().files_of_run(spec) + [f"{r}.keras" for r in roles] + [META_FILE]
 
     def train(self, loaded, out=None, epochs=None, verbose=None):
         from .loop import train_generative

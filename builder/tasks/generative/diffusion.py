@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
-from ...keras_env import keras, tf
+from ...core.keras_env import keras, tf
 from ..base import TASKS
 from .common import GenerativeTask, GenerativeTrain, Roles, shown
 from .sampler import Sampler
@@ -58,6 +58,7 @@ def default_sample_every(epochs: int) -> int:
 @TASKS.register
 class Diffusion(GenerativeTask):
     name = "diffusion"
+    example = "digits_diffusion"
     doc = ("DDPM: a denoiser with a time embedding learns to predict the noise added at step "
            "t; samples by ancestral sampling from pure noise")
     train_schema = DiffusionTrain

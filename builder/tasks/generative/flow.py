@@ -15,7 +15,7 @@ from pydantic import Field
 
 from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
-from ...keras_env import keras, tf
+from ...core.keras_env import keras, tf
 from ..base import TASKS
 from .common import GenerativeTask, GenerativeTrain, Roles
 from .sampler import Sampler
@@ -31,6 +31,7 @@ class FlowTrain(GenerativeTrain):
 @TASKS.register
 class Flow(GenerativeTask):
     name = "flow"
+    example = "digits_flow"
     doc = ("normalizing flow: a chain of invertible affine coupling layers, exact "
            "log-likelihood loss, samples by inverting the chain")
     train_schema = FlowTrain

@@ -16,8 +16,8 @@ from pydantic import Field
 
 from .trainer import Trainer
 from ...catalog.optimizers import OptimizerRef
-from ...keras_env import keras, tf
-from ...spec.base import Strict
+from ...core.keras_env import keras, tf
+from ...core.base import Strict
 from ..base import TASKS
 from .common import GenerativeTask, GenerativeTrain, Roles, same, shown
 from .sampler import Sampler, call
@@ -43,6 +43,7 @@ class GANTrain(GenerativeTrain):
 @TASKS.register
 class GAN(GenerativeTask):
     name = "gan"
+    example = "digits_gan"
     doc = ("generator vs discriminator, alternating steps, non-saturating generator loss; "
            "DCGAN is a gan spec with convolutions")
     roles = ("generator", "discriminator")
@@ -96,6 +97,7 @@ class GAN(GenerativeTask):
 @TASKS.register
 class CGAN(GAN):
     name = "cgan"
+    example = "digits_cgan"
     doc = ("conditional GAN: generator and discriminator both take the class label (an input "
            "named label: [1] ids for an embedding, or one-hot)")
     uses_labels = True

@@ -10,12 +10,12 @@ epoch.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ...core.atomic import atomic_path
 from ...data.preprocess import StepError
 from ...data.preprocess.scaling import Affine
 
@@ -132,14 +132,12 @@ def write_samples(path: Path, x_original, low, high, cols: int | None = None, ro
     suffix = path.suffix.lower()
     if suffix not in (".png", ".npy"):
         raise ValueError(f"write to a .png (image grid) or .npy (array) file, not '{path.name}'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if suffix == ".npy":
-        with open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(x_original if rows is None else np.stack(matching_rows(rows))))
-    else:
-        if rows is None:
-            rows = grid_rows(np.asarray(x_original), cols or math.ceil(math.sqrt(len(x_original))))
-        grid_image(rows, low, high).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if suffix == ".npy":
+            np.save(tmp, np.asarray(x_original if rows is None else np.stack(matching_rows(rows))))
+        else:
+            if rows is None:
+                rows = grid_rows(np.asarray(x_original),
+                                 cols or math.ceil(math.sqrt(len(x_original))))
+            grid_image(rows, low, high).save(tmp, format="PNG")
     return path

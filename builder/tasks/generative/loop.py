@@ -18,11 +18,12 @@ import numpy as np
 from ...build.model import build_models
 from ...data.errors import DataLoadError
 from ...data.pipeline import placed, prepare_spec, to_dataset
-from ...data.saved import write_preprocessing
-from ...spec.problems import Problem, SpecError
-from ...train.plots import learning_curves
-from ...train.run_folder import RunFolder, default_dir, read_run_json
-from ...train.supervised import RunResult, resolved_yaml, seed_everything, versions
+from ...core.problems import Problem, SpecError
+from ...run.environment import resolved_yaml, seed_everything, versions
+from ...run.folder import RunFolder, RunResult, default_dir
+from ...run.plots import learning_curves
+from ...run.preprocessing import write_preprocessing
+from ...run.read import read_run_json
 from .common import shown, same
 from .images import Original, write_samples
 

@@ -26,7 +26,7 @@ class Trainer:
     def compile_single_network(self, spec):
         """Optimizer, seeded noise and compiled steps of a one-network task (diffusion,
         flow), whose `_train_step` / `_eval_step` draw their noise from these seeds."""
-        from ...keras_env import keras, tf
+        from ...core.keras_env import keras, tf
         k, t = keras(), tf()
         self.optimizer = spec.train.optimizer.build()
         self.optimizer.build(self.model.trainable_variables)

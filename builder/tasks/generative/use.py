@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ...data.errors import DataLoadError
-from ..base import TaskUsageError
+from ..base import TaskUsageError, UseRefused
 from .images import Original, write_samples
 from .loop import read_meta
 
@@ -41,11 +41,11 @@ class TrainedRun:
 
 
 def open_run(task, run_dir) -> TrainedRun:
-    from ...data.saved import SavedPreprocessing
-    from ...keras_env import keras
+    from ...run.preprocessing import SavedPreprocessing
+    from ...core.keras_env import keras
     from ...spec.check import plan_networks
     from ...spec.load import load_spec
-    from ...spec.problems import Report
+    from ...core.problems import Report
     path = Path(run_dir)
     meta = read_meta(path)
     spec = load_spec(path / "spec.yaml", check=False).spec
@@ -79,7 +79,7 @@ def generate(task, run_dir, n=16, label=None, out=None, seed=None, temperature=N
     task.unused("generate", unused)
     run = open_run(task, run_dir)
     if not run.sampler.can_sample:
-        raise TaskUsageError(f"this {task.name} run cannot draw samples")
+        raise UseRefused(f"this {task.name} run cannot draw samples")
     seed = run.spec.seed if seed is None else seed
     x = run.sampler.sample(n, seed, labels=class_ids(run, label, n),
                            temperature=1.0 if temperature is None else temperature)
@@ -104,7 +104,7 @@ def reconstruct(task, run_dir, n=None, out=None, seed=None, **unused):
     task.unused("reconstruct", unused)
     run = open_run(task, run_dir)
     if not run.sampler.can_reconstruct:
-        raise TaskUsageError(f"kspec reconstruct needs an encoder and a decoder (tasks "
+        raise UseRefused(f"kspec reconstruct needs an encoder and a decoder (tasks "
                              f"autoencoder, vae); this is a {task.name} run")
     from .autoencoder import reconstruction_pairs
     data = run.data()
@@ -123,14 +123,14 @@ def arithmetic(task, run_dir, expression: str, out=None, **unused):
     task.unused("arithmetic", unused)
     run = open_run(task, run_dir)
     if not run.sampler.can_reconstruct:
-        raise TaskUsageError(f"latent arithmetic needs an encoder (tasks autoencoder, vae); "
+        raise UseRefused(f"latent arithmetic needs an encoder (tasks autoencoder, vae); "
                              f"this is a {task.name} run")
     terms = parse_terms(expression, run.meta.get("class_names"))
     data = run.data()
     xs, ys = zip(*(data.splits[p] for p in data.splits))
     x, y = np.concatenate(xs), np.concatenate(ys) if ys[0] is not None else None
     if y is None or y.ndim != 1:
-        raise TaskUsageError("latent arithmetic works on classes; this data has no class labels")
+        raise UseRefused("latent arithmetic works on classes; this data has no class labels")
     missing = sorted({c for _, c in terms if not (y == c).any()})
     if missing:
         raise TaskUsageError(f"no examples of class {missing[0]} in this run's data")

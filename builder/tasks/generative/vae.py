@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from ...catalog.optimizers import OptimizerRef
-from ...keras_env import keras, tf
+from ...core.keras_env import keras, tf
 from ..base import TASKS
 from .autoencoder import AutoencoderSampler, AutoencoderTrainer, check_rebuilds
 from .common import GenerativeTask, GenerativeTrain, Roles, shown
@@ -35,6 +35,8 @@ class VAETrain(GenerativeTrain):
 @TASKS.register
 class VAE(GenerativeTask):
     name = "vae"
+    example = "digits_vae"
+    use_commands = ("generate", "interpolate", "reconstruct", "arithmetic")
     doc = ("variational autoencoder: the encoder outputs z_mean and z_log_var, z is sampled "
            "(reparameterization), loss = reconstruction + beta * KL")
     roles = ("encoder", "decoder")

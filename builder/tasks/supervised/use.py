@@ -7,43 +7,15 @@ new raw data is transformed exactly like the training data was.
 """
 from __future__ import annotations
 
-import csv
-import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .data.errors import DataLoadError
-from .data.saved import SavedPreprocessing
-
-
-@dataclass
-class Run:
-    path: Path
-    model: object
-    spec: object  # the validated Spec the run was trained from
-    saved: SavedPreprocessing
-
-    @property
-    def loss(self):
-        return getattr(self.spec.train, "loss", None)
-
-
-def open_run(run_dir) -> Run:
-    path = Path(run_dir)
-    if not path.is_dir():
-        raise DataLoadError(f"{path} is not a run folder (kspec train writes them under runs/)")
-    for name in ("model.keras", "spec.yaml", "preprocess.json"):
-        if not (path / name).is_file():
-            raise DataLoadError(f"{path} has no {name}; is it a finished kspec run folder?")
-    saved = SavedPreprocessing.read(path)
-    from .spec.load import load_spec
-    spec = load_spec(str(path / "spec.yaml"), check=False).spec
-    from .keras_env import keras
-    model = keras().models.load_model(path / "model.keras", safe_mode=True)
-    return Run(path, model, spec, saved)
+from ...core.atomic import atomic_path, write_text
+from ...data.errors import DataLoadError
+from ...run.folder import csv_text
+from ...run.read import Run, open_run
 
 
 def check_input_shape(run: Run, x, where: str):
@@ -56,8 +28,13 @@ def check_input_shape(run: Run, x, where: str):
 
 # ---- evaluate ---------------------------------------------------------------
 
-def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dict:
-    """Metrics per split of the run's own data, or on all of `data` (a spec or a file)."""
+def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256,
+                 targets=None) -> dict:
+    """Metrics per split of the run's own data, or on all of `data` (a spec or a file).
+
+    `targets(model, x, y) -> y`: what the model was trained to output for (x, y), for
+    tasks whose training targets are not the data's own (a GPT-style language model
+    learns the next token at every position)."""
     run = open_run(run_dir)
     if data is None:
         parts = own_splits(run)
@@ -69,6 +46,8 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dic
             raise DataLoadError(f"the {part} data has no targets, so there is nothing to compare "
                                 "the predictions with; use kspec predict")
         check_input_shape(run, x, data or "the run's data")
+        if targets is not None:
+            y = targets(run.model, x, y)
         out[part] = {k: float(v) for k, v in run.model.evaluate(
             x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
         out[part]["examples"] = int(len(x))
@@ -77,7 +56,7 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256) -> dic
 
 def own_splits(run: Run) -> dict:
     """The run's own splits, re-made with its seed and its saved (not refitted) statistics."""
-    from .data.pipeline import prepare
+    from ...data.pipeline import prepare
     spec = run.spec
     prepared = prepare(spec.data, spec.seed, run.saved.data_dir, states=run.saved.states)
     return prepared.splits
@@ -86,9 +65,9 @@ def own_splits(run: Run) -> dict:
 def labelled_data(run: Run, path: Path):
     """All examples of another spec's data source, or of a labelled file, preprocessed as
     the run's training data was (its saved statistics)."""
-    from .data.pipeline import apply_saved
+    from ...data.pipeline import apply_saved
     if path.suffix.lower() in (".yaml", ".yml"):
-        from .spec.load import load_spec
+        from ...spec.load import load_spec
         other = load_spec(str(path), check=False)
         loaded = other.spec.data.source.load(path.parent)
         x, y = loaded.x, loaded.y
@@ -96,7 +75,7 @@ def labelled_data(run: Run, path: Path):
             x = np.concatenate([x, loaded.test[0]])
             y = None if y is None else np.concatenate([y, loaded.test[1]])
     else:
-        from .data.inputs import read_labelled_input
+        from ...data.inputs import read_labelled_input
         x, y = read_labelled_input(path, run.saved)
     return apply_saved(run.saved.steps, run.saved.states, x, y, run.spec.seed)
 
@@ -111,15 +90,19 @@ class Predictions:
     text: str | None = None  # a language model's continuation
 
 
-def predict_run(run_dir, input_path, length: int = 200, temperature: float = 1.0,
-                seed: int = 0) -> Predictions:
-    run = open_run(run_dir)
+def read_inputs(run: Run, input_path):
+    """New raw inputs for the run -> (raw, a label per example, preprocessed), checked
+    against the model's input shape."""
     path = Path(input_path)
     x_raw, names = run.saved.read_input(path)
     x = run.saved.inputs(x_raw)
     check_input_shape(run, x, str(path))
-    if "vocab" in run.saved.raw.get("source_state", {}):
-        return generate(run, x_raw, length, temperature, seed)
+    return x_raw, names, x
+
+
+def predict_run(run_dir, input_path) -> Predictions:
+    run = open_run(run_dir)
+    _, names, x = read_inputs(run, input_path)
     outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
     return tabulate(run, names, outputs)
 
@@ -143,37 +126,17 @@ def tabulate(run: Run, names, outputs) -> Predictions:
     return Predictions(["example"] + cols, rows, outputs)
 
 
-def generate(run: Run, prompt_ids, length: int, temperature: float, seed: int) -> Predictions:
-    """A language model continues the prompt's last window, one sampled token at a time
-    (builder/textgen.py samples, for next-token and every-position models alike)."""
-    from .data.text import decode
-    from .textgen import continue_ids, pad_id
-    state = run.saved.raw["source_state"]
-    vocab, level = state["vocab"], state["level"]
-    new = continue_ids(run.model, list(prompt_ids[0]), length, temperature, None,
-                       np.random.default_rng(seed), pad_id(vocab),
-                       bool(getattr(run.loss, "from_logits", False)))
-    text = decode(new, vocab, level)
-    return Predictions(["generated"], [[text]], np.asarray(new), text=text)
-
-
 def write_predictions(pred: Predictions, out: Path | None) -> str | None:
     """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text."""
     if out is not None and out.suffix.lower() == ".npy":
-        tmp = out.with_name(f".{out.name}.tmp.npy")
-        np.save(tmp, pred.outputs)
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            np.save(tmp, pred.outputs)
         return None
     if pred.text is not None and out is None:
         return pred.text
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(pred.header)
-    writer.writerows([[f"{v:.6g}" if isinstance(v, float) else v for v in r] for r in pred.rows])
+    table = csv_text(pred.header,
+                     [[f"{v:.6g}" if isinstance(v, float) else v for v in r] for r in pred.rows])
     if out is None:
-        return buf.getvalue()
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(pred.text if pred.text is not None and out.suffix != ".csv" else buf.getvalue(),
-                   encoding="utf-8")
-    os.replace(tmp, out)
+        return table
+    write_text(out, pred.text if pred.text is not None and out.suffix != ".csv" else table)
     return None

@@ -45,7 +45,7 @@ def keras():
         _ready = True
     import keras as _keras
 
-    from . import register_custom_objects
+    from .. import register_custom_objects
     register_custom_objects()
     return _keras
 

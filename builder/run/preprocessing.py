@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataLoadError
-from .pipeline import invert_target, transform_inputs
-from .preprocess import STEPS
-from .sources import SOURCES
+from ..data.errors import DataLoadError
+from ..data.pipeline import invert_target, transform_inputs
+from ..data.preprocess import STEPS
+from ..data.sources import SOURCES
 
 
 def write_preprocessing(run, prepared, loaded):
@@ -33,7 +33,7 @@ class SavedPreprocessing:
 
     @classmethod
     def read(cls, run_dir: Path) -> "SavedPreprocessing":
-        from ..train.run_folder import read_run_json
+        from .read import read_run_json  # read.py imports this module
         file = Path(run_dir) / "preprocess.json"
         raw = read_run_json(run_dir, "preprocess.json",
                             "is it a kspec run folder (made by kspec train)?")

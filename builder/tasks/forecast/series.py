@@ -1,5 +1,5 @@
-"""Forecasting: errors in the series' own units, the naive baselines, plots, and
-`kspec forecast` (recursive multi-step forecasts from a trained run).
+"""Scoring a forecaster: errors in the series' own units, the naive baselines, the
+fit plot and the state `kspec forecast` needs (use.py continues the series).
 
 A forecast is only worth something if it beats the obvious guesses, so every
 forecasting run is scored next to two baselines on the very same test windows:
@@ -15,15 +15,11 @@ series itself, never from scaled values.
 """
 from __future__ import annotations
 
-import csv
-import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .data.errors import DataLoadError
+from ...core.atomic import atomic_path
 
 FORECAST_FILE = "forecast.json"  # what `kspec forecast` needs, saved with the run
 MAX_SAVED = 100_000  # values of the series kept in forecast.json (its tail if longer)
@@ -69,7 +65,7 @@ class Scored:
 
 def predict_units(model, x, steps, states):
     """Model outputs for inputs x, mapped back to the series' units."""
-    from .data.pipeline import invert_target
+    from ...data.pipeline import invert_target
     y = np.asarray(model.predict(x, batch_size=256, verbose=0), "float64")
     return np.asarray(invert_target(steps, states, y), "float64").reshape(len(x), -1)
 
@@ -147,7 +143,8 @@ def plot_fit(path, scored: Scored, series, times, window, title):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     plt.close(fig)
 
 
@@ -159,94 +156,3 @@ def saved_state(spec, data, season) -> dict:
     return {"column": source.column, "window": source.window, "horizon": source.horizon,
             "season": season, "series": series[-MAX_SAVED:].tolist(),
             "times": times[-MAX_SAVED:] if times else None}
-
-
-# ---- kspec forecast -------------------------------------------------------------
-
-def next_times(times: list | None, n: int) -> list[str]:
-    """Labels for n steps after the series: months, days or numbers continue their
-    pattern (1960-12 -> 1961-01, ...); anything else becomes +1, +2, ..."""
-    if times and len(times) >= 2:
-        last, before = str(times[-1]), str(times[-2])
-        for unit, width in (("M", 7), ("D", 10)):
-            if len(last) == width and len(before) == width:
-                try:
-                    a, b = np.datetime64(before, unit), np.datetime64(last, unit)
-                except ValueError:
-                    continue
-                step = b - a
-                return [str(b + step * (i + 1)) for i in range(n)]
-        try:
-            a, b = float(before), float(last)
-            return [f"{b + (b - a) * (i + 1):g}" for i in range(n)]
-        except ValueError:
-            pass
-    return [f"+{i + 1}" for i in range(n)]
-
-
-def recursive_forecast(model, saved, history, window: int, steps: int) -> np.ndarray:
-    """Forecast `steps` values past the end of `history`: predict, append the
-    prediction to the window as if it had been observed, predict again."""
-    values = list(np.asarray(history, "float64"))
-    out = []
-    while len(out) < steps:
-        x = np.asarray(values[-window:], "float32")[None, :, None]
-        y = np.asarray(model(saved.inputs(x), training=False), "float64")
-        y = np.asarray(saved.outputs(y), "float64").reshape(-1)
-        out.extend(y.tolist())
-        values.extend(y.tolist())
-    return np.asarray(out[:steps])
-
-
-def forecast_run(run_dir, steps: int, out: Path | None = None):
-    """-> (csv path, plot path, rows) for `kspec forecast RUN_DIR --steps N`."""
-    from .predict import open_run
-    file = Path(run_dir) / FORECAST_FILE
-    if Path(run_dir).is_dir() and not file.is_file():
-        raise DataLoadError(f"{run_dir} has no {FORECAST_FILE}: kspec forecast works on runs "
-                            "of task forecast (spec `task: forecast`)")
-    run = open_run(run_dir)
-    state = json.loads(file.read_text(encoding="utf-8"))
-    series, window = np.asarray(state["series"], "float64"), int(state["window"])
-    values = recursive_forecast(run.model, run.saved, series, window, steps)
-    labels = next_times(state.get("times"), steps)
-    out = Path(out) if out is not None else run.path / f"forecast_{steps}.csv"
-    rows = [[i + 1, labels[i], round(float(v), 4)] for i, v in enumerate(values)]
-    tmp = out.with_name(f".{out.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["step", "time", state.get("column") or "value"])
-        writer.writerows(rows)
-    os.replace(tmp, out)
-    plot = out.with_suffix(".png")
-    plot_forecast(plot, series, state.get("times"), values, labels,
-                  f"{run.spec.name}: {steps} steps ahead (recursive)")
-    return out, plot, rows
-
-
-def plot_forecast(path, series, times, values, labels, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = min(len(series), max(4 * len(values), 48))  # enough history to judge the shape
-    past = np.arange(-shown, 0)
-    ahead = np.arange(len(values))
-    fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(past, series[-shown:], color="black", lw=1.2, label="history")
-    ax.plot(np.concatenate([[-1], ahead]), np.concatenate([[series[-1]], values]),
-            color="tab:red", lw=1.4, ls="--", marker=".", label="forecast")
-    names = (list(times[-shown:]) if times else [str(i) for i in past]) + list(labels)
-    ticks = np.concatenate([past, ahead])
-    step = max(1, len(ticks) // 14)
-    ax.set_xticks(ticks[::step])
-    ax.set_xticklabels(names[::step], rotation=45, ha="right", fontsize=8)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    tmp = Path(path).with_name(f".{Path(path).stem}.tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
-

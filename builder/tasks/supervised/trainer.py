@@ -1,51 +1,19 @@
 """The supervised trainer: fit, evaluate on every split, write the run folder."""
 from __future__ import annotations
 
-import platform
 import sys
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import yaml
-
-from .. import __version__
-from ..build.model import build_model
-from ..data.checks import check_fits
-from ..data.errors import DataLoadError
-from ..data.pipeline import fit_datasets, placed, prepare_spec
-from ..data.saved import write_preprocessing
-from ..keras_env import keras, tf
-from .plots import learning_curves
-from .run_folder import RunFolder, default_dir
-
-
-@dataclass
-class RunResult:
-    path: Path
-    metrics: dict
-    history: dict
-    notes: list = field(default_factory=list)  # printed by `kspec train` after the metrics
-
-
-def seed_everything(seed: int):
-    k = keras()
-    k.utils.set_random_seed(seed)
-    tf().config.experimental.enable_op_determinism()
-
-
-def versions() -> dict:
-    import sklearn
-    return {"kspec": __version__, "keras": keras().__version__, "tensorflow": tf().__version__,
-            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
-            "python": platform.python_version()}
-
-
-def resolved_yaml(loaded) -> str:
-    data = loaded.spec.model_dump(mode="json")
-    header = f"# resolved by kspec {__version__} from {loaded.path}\n"
-    return header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+from ...build.model import build_model
+from ...data.checks import check_fits
+from ...data.errors import DataLoadError
+from ...data.pipeline import fit_datasets, placed, prepare_spec
+from ...run.environment import resolved_yaml, seed_everything, versions
+from ...run.folder import RunFolder, RunResult, default_dir
+from ...run.plots import learning_curves
+from ...run.preprocessing import write_preprocessing
 
 
 def adapt_normalization(model, plan, x_train):

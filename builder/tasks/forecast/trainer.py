@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import forecast as fc
-from .supervised import train as train_single_network
+from . import series as fc
+from ..supervised.trainer import train as train_single_network
 
 
 def rename_scaled(metrics: dict, scaled: bool):

@@ -1,12 +1,16 @@
 """forecast: a window of a series -> its next value(s), scored in the series' units
-against the naive last-value and seasonal-naive baselines (L39)."""
+against the naive last-value and seasonal-naive baselines (L39).
+
+Everything forecasting lives in this folder: the schema and checks (here), the
+trainer (trainer.py), scoring and baselines (series.py), and `kspec forecast`
+(use.py). The `timeseries` data source is in data/sources/timeseries.py."""
 from __future__ import annotations
 
 from pydantic import Field
 
-from ..catalog.losses import LossRef
-from ..spec.schema import TrainSpec
-from .base import TASKS, Task
+from ...catalog.losses import LossRef
+from ...spec.schema import TrainSpec
+from ..base import TASKS, Task, bundled_example
 
 
 class ForecastTrain(TrainSpec):
@@ -22,10 +26,13 @@ class Forecast(Task):
     doc = ("a window of a series -> its next `horizon` values; errors in the series' units "
            "next to the naive and seasonal-naive baselines; kspec forecast RUN --steps N")
     train_schema = ForecastTrain
+    use_commands = ("evaluate", "predict", "forecast")
+    run_files = Task.run_files + ("model.keras", "forecast.json", "forecast.png",
+                                  "test_predictions.csv")
 
     def check(self, spec, plans, info, report):
-        from ..spec.check import check_data_vs_model
-        from ..spec.lint import lint
+        from ...spec.check import check_data_vs_model
+        from ...spec.lint import lint
         source = spec.data.source
         if source.kind != "timeseries":
             report.error(("data", "source"), f"task forecast reads a series: use "
@@ -51,6 +58,23 @@ class Forecast(Task):
             lint(spec, plan, info, report)  # accuracy) assumes one number per example
 
     def train(self, loaded, out=None, epochs=None, verbose=None):
-        from ..train.forecast import train
+        from .trainer import train
         return train(loaded, out=out, epochs=epochs, verbose=verbose)
+
+    def example_spec(self) -> dict:
+        return bundled_example("airline_rnn", optimizer="adam")
+
+    # ---- using a trained run ------------------------------------------------------
+    def evaluate(self, run_dir, data=None):
+        from ..supervised.use import evaluate_run
+        return evaluate_run(run_dir, data)
+
+    def predict(self, run_dir, input_path, **options):
+        from ..supervised.use import predict_run
+        return predict_run(run_dir, input_path)
+
+    def forecast(self, run_dir, steps, out=None):
+        """`kspec forecast RUN --steps N [--out FILE.csv]` -> (csv, plot, rows)."""
+        from .use import forecast_run
+        return forecast_run(run_dir, steps, out)
 

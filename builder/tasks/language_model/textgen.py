@@ -17,13 +17,11 @@ same seed writes the same text.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from .data.errors import DataLoadError
-from .data.text import decode, encode, tokenize
+from ...data.errors import DataLoadError
+from ...data.text import decode, encode, tokenize
+from ...run.read import open_run, read_vocab
 
 PAD_TOKENS = ("\n", " ")  # what a short prompt is padded with, the first in the vocabulary
 
@@ -53,7 +51,7 @@ def softmax(z):
 def compiled(model):
     """The model as one traced TensorFlow function: a call per token in eager mode
     costs ~100x more (0.4 s vs 3 ms for a char-LSTM), and generation makes many."""
-    from .keras_env import tf
+    from ...core.keras_env import tf
 
     def forward(x):
         return model(x, training=False)
@@ -103,16 +101,25 @@ def generate_text(model, vocab, level, lowercase, prompt: str, length: int,
     return decode(ids + new, vocab, level)
 
 
-def read_vocab(run_dir: Path) -> dict:
-    from .train.run_folder import read_run_json
-    return read_run_json(run_dir, "vocab.json",
-                         "kspec generate writes text with runs of task language_model")
+def predict_run(run_dir, input_path, length: int = 200, temperature: float = 1.0,
+                seed: int = 0):
+    """`kspec predict RUN --input PROMPT.txt`: the prompt's last window continued, one
+    sampled token at a time (the new text only; `kspec generate` prints the prompt too)."""
+    from ..supervised.use import Predictions, read_inputs
+    run = open_run(run_dir)
+    prompt_ids, _, _ = read_inputs(run, input_path)
+    state = run.saved.raw["source_state"]
+    vocab, level = state["vocab"], state["level"]
+    new = continue_ids(run.model, list(prompt_ids[0]), length, temperature, None,
+                       np.random.default_rng(seed), pad_id(vocab),
+                       bool(getattr(run.loss, "from_logits", False)))
+    text = decode(new, vocab, level)
+    return Predictions(["generated"], [[text]], np.asarray(new), text=text)
 
 
 def generate_run(run_dir, prompt: str = "", length: int = 200, temperature: float = 1.0,
                  top_k: int | None = None, seed: int = 0) -> str:
     """`kspec generate RUN_DIR`: the run's model continues the prompt."""
-    from .predict import open_run
     run = open_run(run_dir)
     vocab = read_vocab(run.path)
     state = run.saved.raw.get("source_state", {})
@@ -120,11 +127,3 @@ def generate_run(run_dir, prompt: str = "", length: int = 200, temperature: floa
     return generate_text(run.model, vocab["tokens"], vocab.get("level", "char"),
                          bool(state.get("lowercase")), prompt, length, temperature, top_k,
                          seed, from_logits)
-
-
-def write_text(path, text: str):
-    """Written whole or not at all (a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-    os.replace(tmp, path)

@@ -2,20 +2,32 @@
 half-written folder that looks complete.
 
 Files are written into `<dir>.partial/` and the folder is renamed to `<dir>` only
-when the run has finished; each file is written to a temporary name and renamed.
+when the run has finished; each file is written whole or not at all (core/atomic).
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..core.atomic import write_text
 
 
 class RunFolderError(Exception):
     pass
+
+
+@dataclass
+class RunResult:
+    path: Path
+    metrics: dict
+    history: dict
+    notes: list = field(default_factory=list)  # printed by `kspec train` after the metrics
 
 
 def default_dir(name: str, root: Path = Path("runs")) -> Path:
@@ -26,6 +38,14 @@ def default_dir(name: str, root: Path = Path("runs")) -> Path:
         n += 1
         path = root / f"{name}-{stamp}-{n}"
     return path
+
+
+def csv_text(header: list, rows: list) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 class RunFolder:
@@ -43,20 +63,13 @@ class RunFolder:
         return self.path / name
 
     def write_text(self, name: str, text: str):
-        tmp = self.path / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path / name)
+        write_text(self.path / name, text)
 
     def write_json(self, name: str, data):
         self.write_text(name, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
     def write_csv(self, name: str, header: list, rows: list):
-        tmp = self.path / f".{name}.tmp"
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, self.path / name)
+        self.write_text(name, csv_text(header, rows))
 
     def finish(self) -> Path:
         os.replace(self.path, self.final)
@@ -64,17 +77,3 @@ class RunFolder:
 
     def abandon(self):
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def read_run_json(run_dir, name: str, missing_hint: str):
-    """A JSON file of a finished run folder, or a DataLoadError that says what is wrong.
-
-    `missing_hint` finishes the sentence "RUN has no NAME; ..." for the command at hand."""
-    from ..data.errors import DataLoadError
-    file = Path(run_dir) / name
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataLoadError(f"{run_dir} has no {name}; {missing_hint}") from None
-    except (OSError, ValueError) as exc:
-        raise DataLoadError(f"cannot read {file}: {exc}") from None

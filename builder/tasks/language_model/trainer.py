@@ -13,23 +13,32 @@ import math
 
 import numpy as np
 
-from ..data.errors import DataLoadError
-from ..data.pipeline import placed
-from ..keras_env import keras
-from .supervised import train as train_single_network
+from ...data.errors import DataLoadError
+from ...data.pipeline import placed
+from ...core.keras_env import keras
+from ..supervised.trainer import train as train_single_network
 
 
 def every_position(plan) -> bool:
     return len(plan.output_nodes()[0].shape) == 2
 
 
+def shifted(x, y):
+    """The target of window x[i] at every position: x[i] shifted by one, ending with the
+    token after the window (the text source's y)."""
+    return np.concatenate([x[:, 1:], y[:, None]], axis=1).astype("int64")
+
+
 def shifted_targets(data, plan):
-    """For every-position models: the target of window x[i] is x[i] shifted by one,
-    ending with the token after the window (the text source's y)."""
+    """For every-position models, the splits with shifted targets."""
     if not every_position(plan):
         return data.splits
-    return {part: (x, np.concatenate([x[:, 1:], y[:, None]], axis=1).astype("int64"))
-            for part, (x, y) in data.splits.items()}
+    return {part: (x, shifted(x, y)) for part, (x, y) in data.splits.items()}
+
+
+def model_targets(model, x, y):
+    """What a trained model was taught for (x, y): `kspec evaluate` compares with it."""
+    return shifted(x, y) if len(model.output_shape) == 3 else y
 
 
 def check_vocab_fits(data, plan):
@@ -79,7 +88,7 @@ def train(loaded, out=None, epochs=None, verbose=None):
                  f"{baselines['unigram']['cross_entropy']:.3f})"] if part in metrics else []
         sample = spec.train.sample
         if sample.length:
-            from ..textgen import generate_text
+            from .textgen import generate_text
             source = spec.data.source
             text = generate_text(model, data.class_names, source.level, source.lowercase,
                                  sample.prompt, sample.length, sample.temperature, sample.top_k,

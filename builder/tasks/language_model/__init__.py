@@ -4,15 +4,19 @@ The `text` source gives windows of token ids and the token after each. A model
 either predicts that one next token (output (vocab,)) or, GPT-style, the next
 token at every position of the window (output (window, vocab)); then it must be
 causal, or it would read the answers: this task checks that before training.
+
+Everything language-model lives in this folder: the schema and checks (here), the
+trainer (trainer.py) and text generation (textgen.py: `kspec generate`, and
+`kspec predict` with a prompt file). The `text` source is data/sources/text.py.
 """
 from __future__ import annotations
 
 from pydantic import Field
 
-from ..catalog.losses import LossRef
-from ..spec.base import Strict
-from ..spec.schema import TrainSpec
-from .base import TASKS, Task
+from ...catalog.losses import LossRef
+from ...core.base import Strict
+from ...spec.schema import TrainSpec
+from ..base import TASKS, Task, bundled_example
 
 
 class SampleSpec(Strict):
@@ -37,10 +41,15 @@ class LanguageModel(Task):
     doc = ("text -> the next token (char or word level); perplexity, a text sample, and "
            "kspec generate RUN --prompt TEXT")
     train_schema = LanguageModelTrain
+    use_commands = ("evaluate", "predict", "generate")
+    run_files = Task.run_files + ("model.keras", "vocab.json")
+
+    def files_of_run(self, spec) -> list[str]:
+        return super().files_of_run(spec) + (["sample.txt"] if spec.train.sample.length else [])
 
     def check(self, spec, plans, info, report):
-        from ..spec.check import check_data_vs_model
-        from ..spec.lint import lint
+        from ...spec.check import check_data_vs_model
+        from ...spec.lint import lint
         source = spec.data.source
         if source.kind != "text":
             report.error(("data", "source"), "task language_model reads a text: use "
@@ -74,19 +83,40 @@ class LanguageModel(Task):
         lint(spec, plan, info, report)
 
     def train(self, loaded, out=None, epochs=None, verbose=None):
-        from ..train.language_model import train
+        from .trainer import train
         return train(loaded, out=out, epochs=epochs, verbose=verbose)
+
+    def example_spec(self) -> dict:
+        spec = bundled_example("shakespeare_char_lstm", sample={"length": 20}, batch_size=128)
+        spec["data"]["source"]["text"].update(window=20, step=40)
+        spec["model"] = {"input": [20], "layers": [
+            {"embedding": {"input_dim": 60, "output_dim": 8}},
+            {"lstm": {"units": 16, "return_sequences": True}},
+            {"dense": {"units": 60, "activation": "softmax"}}]}
+        return spec
+
+    # ---- using a trained run ------------------------------------------------------
+    def evaluate(self, run_dir, data=None):
+        from ..supervised.use import evaluate_run
+        from .trainer import model_targets
+        return evaluate_run(run_dir, data, targets=model_targets)
+
+    def predict(self, run_dir, input_path, length=200, temperature=1.0, seed=0):
+        """`kspec predict RUN --input PROMPT.txt`: the prompt's continuation."""
+        from .textgen import predict_run
+        return predict_run(run_dir, input_path, length, temperature, seed)
 
     def generate(self, run_dir, prompt=None, length=None, temperature=None, top_k=None,
                  seed=None, out=None, **options):
         """`kspec generate RUN --prompt TEXT --length N --temperature T --top-k K --seed S
         [--out FILE.txt]`: the prompt and its continuation (printed, or written to out)."""
         self.unused("generate", options)
-        from ..textgen import generate_run, write_text
+        from ...core.atomic import write_text
+        from .textgen import generate_run
         text = generate_run(run_dir, prompt or "", 200 if length is None else length,
                             1.0 if temperature is None else temperature, top_k,
                             0 if seed is None else seed)
         if out is None:
             return text
-        write_text(out, text)
+        write_text(out, text + ("" if text.endswith("\n") else "\n"))
         return f"saved text: {out}"

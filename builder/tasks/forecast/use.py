@@ -1,0 +1,96 @@
+"""`kspec forecast RUN --steps N`: continue a forecasting run's series recursively
+(each prediction becomes the last value of the next window), as a CSV and a plot."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ...core.atomic import atomic_path, write_text
+from ...data.errors import DataLoadError
+from ...run.folder import csv_text
+from ...run.read import open_run
+from .series import FORECAST_FILE
+
+
+def next_times(times: list | None, n: int) -> list[str]:
+    """Labels for n steps after the series: months, days or numbers continue their
+    pattern (1960-12 -> 1961-01, ...); anything else becomes +1, +2, ..."""
+    if times and len(times) >= 2:
+        last, before = str(times[-1]), str(times[-2])
+        for unit, width in (("M", 7), ("D", 10)):
+            if len(last) == width and len(before) == width:
+                try:
+                    a, b = np.datetime64(before, unit), np.datetime64(last, unit)
+                except ValueError:
+                    continue
+                step = b - a
+                return [str(b + step * (i + 1)) for i in range(n)]
+        try:
+            a, b = float(before), float(last)
+            return [f"{b + (b - a) * (i + 1):g}" for i in range(n)]
+        except ValueError:
+            pass
+    return [f"+{i + 1}" for i in range(n)]
+
+
+def recursive_forecast(model, saved, history, window: int, steps: int) -> np.ndarray:
+    """Forecast `steps` values past the end of `history`: predict, append the
+    prediction to the window as if it had been observed, predict again."""
+    values = list(np.asarray(history, "float64"))
+    out = []
+    while len(out) < steps:
+        x = np.asarray(values[-window:], "float32")[None, :, None]
+        y = np.asarray(model(saved.inputs(x), training=False), "float64")
+        y = np.asarray(saved.outputs(y), "float64").reshape(-1)
+        out.extend(y.tolist())
+        values.extend(y.tolist())
+    return np.asarray(out[:steps])
+
+
+def forecast_run(run_dir, steps: int, out: Path | None = None):
+    """-> (csv path, plot path, rows) for `kspec forecast RUN_DIR --steps N`."""
+    file = Path(run_dir) / FORECAST_FILE
+    if Path(run_dir).is_dir() and not file.is_file():
+        raise DataLoadError(f"{run_dir} has no {FORECAST_FILE}: kspec forecast works on runs "
+                            "of task forecast (spec `task: forecast`)")
+    run = open_run(run_dir)
+    state = json.loads(file.read_text(encoding="utf-8"))
+    series, window = np.asarray(state["series"], "float64"), int(state["window"])
+    values = recursive_forecast(run.model, run.saved, series, window, steps)
+    labels = next_times(state.get("times"), steps)
+    out = Path(out) if out is not None else run.path / f"forecast_{steps}.csv"
+    rows = [[i + 1, labels[i], round(float(v), 4)] for i, v in enumerate(values)]
+    write_text(out, csv_text(["step", "time", state.get("column") or "value"], rows))
+    plot = out.with_suffix(".png")
+    plot_forecast(plot, series, state.get("times"), values, labels,
+                  f"{run.spec.name}: {steps} steps ahead (recursive)")
+    return out, plot, rows
+
+
+def plot_forecast(path, series, times, values, labels, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = min(len(series), max(4 * len(values), 48))  # enough history to judge the shape
+    past = np.arange(-shown, 0)
+    ahead = np.arange(len(values))
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(past, series[-shown:], color="black", lw=1.2, label="history")
+    ax.plot(np.concatenate([[-1], ahead]), np.concatenate([[series[-1]], values]),
+            color="tab:red", lw=1.4, ls="--", marker=".", label="forecast")
+    names = (list(times[-shown:]) if times else [str(i) for i in past]) + list(labels)
+    ticks = np.concatenate([past, ahead])
+    step = max(1, len(ticks) // 14)
+    ax.set_xticks(ticks[::step])
+    ax.set_xticklabels(names[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+

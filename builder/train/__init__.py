@@ -1,1 +1,0 @@
-"""Trainers, one per task kind; the run folder they all write."""
