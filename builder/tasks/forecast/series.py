@@ -136,9 +136,17 @@ def plot_fit(path, scored: Scored, series, times, window, title):
     if "test" in scored.predictions:
         first = int(np.min(scored.predictions["test"][0])) + window
         ax.axvspan(first - 0.5, len(series) - 0.5, color="tab:red", alpha=0.08, label="test period")
-    step = max(1, len(series) // 12)
-    ax.set_xticks(t[::step])
-    ax.set_xticklabels([times[i] for i in t[::step]], rotation=45, ha="right", fontsize=8)
+    save_time_plot(fig, ax, t, [times[i] for i in t], title, path, n_ticks=12)
+
+
+def save_time_plot(fig, ax, ticks, names, title, path, n_ticks):
+    """Label about `n_ticks` of the time axis with their names, then save the figure
+    whole or not at all (the forecast plots of training and of `kspec forecast`)."""
+    import matplotlib.pyplot as plt
+
+    step = max(1, len(ticks) // n_ticks)
+    ax.set_xticks(ticks[::step])
+    ax.set_xticklabels(list(names)[::step], rotation=45, ha="right", fontsize=8)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.atomic import atomic_path, write_text
+from ...core.atomic import write_text
 from ...data.errors import DataLoadError
 from ...run.folder import csv_text
 from ...run.read import open_run
-from .series import FORECAST_FILE
+from .series import FORECAST_FILE, save_time_plot
 
 
 def next_times(times: list | None, n: int) -> list[str]:
@@ -83,14 +83,5 @@ def plot_forecast(path, series, times, values, labels, title):
             color="tab:red", lw=1.4, ls="--", marker=".", label="forecast")
     names = (list(times[-shown:]) if times else [str(i) for i in past]) + list(labels)
     ticks = np.concatenate([past, ahead])
-    step = max(1, len(ticks) // 14)
-    ax.set_xticks(ticks[::step])
-    ax.set_xticklabels(names[::step], rotation=45, ha="right", fontsize=8)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_time_plot(fig, ax, ticks, names, title, path, n_ticks=14)
 
