@@ -291,15 +291,18 @@ def predict(run_dir, input_path, out, length, temperature, seed):
 @click.option("--results", type=click.Path(path_type=Path), default=None,
               help="with --gradescope: where results.json goes "
                    "(default /autograder/results/results.json)")
+@click.option("--only", metavar="NAME[,NAME]", default=None,
+              help="regrade these submissions; the others' grades stay as they are")
 @user_errors
-def grade(rubric, submissions, out, jobs, force, gradescope, results):
+def grade(rubric, submissions, out, jobs, force, gradescope, results, only):
     """Grade the specs in SUBMISSIONS against RUBRIC; each in its own limited process.
 
     Writes OUT/<student>/results.json (Gradescope), feedback.md, details.json, and
-    OUT/grades.csv, similarity.csv, summary.md. Resumable: unchanged submissions
+    OUT/grades.csv, canvas.csv, moodle.csv, similarity.csv, summary.md (and
+    leaderboard.csv when the rubric has one). Resumable: unchanged submissions
     already graded are kept."""
     from builder.grade import console
-    console.grade(rubric, submissions, out, jobs, force, gradescope, results)
+    console.grade(rubric, submissions, out, jobs, force, gradescope, results, only)
 
 
 @main.group()
