@@ -307,7 +307,7 @@ def grade(rubric, submissions, out, jobs, force, gradescope, results, only):
 
 @main.group()
 def rubric():
-    """Grading rubrics: check one, calibrate its floors and targets."""
+    """Grading rubrics: start one, check one, calibrate its floors and targets."""
 
 
 @rubric.command(name="check")
@@ -317,6 +317,18 @@ def rubric_check(rubric_file):
     """Validate RUBRIC and list its checks (instant; nothing is trained)."""
     from builder.grade import console
     console.check(rubric_file)
+
+
+@rubric.command(name="new")
+@click.argument("rubric_file", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--from", "solution", type=click.Path(path_type=Path), default=None,
+              help="propose the checks from this solution spec")
+@click.option("--force", is_flag=True, help="overwrite FILE")
+@user_errors
+def rubric_new(rubric_file, solution, force):
+    """Write a commented rubric to FILE (checks proposed from a solution with --from)."""
+    from builder.grade import console
+    console.new(rubric_file, solution, force)
 
 
 @rubric.command()
