@@ -151,3 +151,98 @@ def test_cli_rubric_check(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:8:3: checks[0].points:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_max_params_below_a_budget_warns_at_rubric_check(tmp_path):
+    head = HEAD.replace("checks:", "limits: {max_params: 20000}\nchecks:")
+    path = rubric_file(tmp_path, """
+      - name: budget
+        points: 1
+        graph: {params: {max: 40000}}
+    """, head=head)
+    result = CliRunner().invoke(main, ["rubric", "check", str(path)])
+    assert result.exit_code == 0, result.output  # a warning: grading may still go ahead
+    assert f"{path}:5:" in result.output and "warning: limits.max_params: 20,000 is below " \
+        "the check 'budget' budget (at most 40,000)" in result.output
+    assert "1 warning(s)" in result.output
+    agree = rubric_file(tmp_path, """
+      - name: budget
+        points: 1
+        graph: {params: {max: 20000}}
+    """, head=head)
+    assert "warning" not in CliRunner().invoke(main, ["rubric", "check", str(agree)]).output
+
+
+def test_validate_recognises_a_rubric():
+    result = CliRunner().invoke(main, ["validate", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"{EXAMPLE}:5:1: kspec_rubric: this file is a grading "
+                                     "rubric, not a spec; check it with `kspec rubric check "
+                                     f"{EXAMPLE}`")
+
+
+def test_leaderboard_names_train_or_model_checks(tmp_path):
+    head = HEAD.replace("checks:", "leaderboard: {checks: [acuracy, valid]}\nchecks:")
+    path = rubric_file(tmp_path, """
+      - name: valid
+        points: 1
+        lint: {}
+      - name: accuracy
+        points: 1
+        train: {metric: f1, floor: 0.5, target: 0.9}
+    """, head=head)
+    found = "\n".join(problems(path))
+    assert "leaderboard.checks[0]: no check is named 'acuracy'; did you mean 'accuracy'?" in found
+    assert "leaderboard.checks[1]: 'valid' is a lint check" in found
+
+
+def test_starter_short_and_long_forms(tmp_path):
+    (tmp_path / "starter.yaml").write_text("kspec: 1\n", encoding="utf-8")
+    short = rubric_file(tmp_path, "- {name: v, points: 1, lint: {}}\n",
+                        head=HEAD.replace("checks:", "starter: starter.yaml\nchecks:"))
+    policy = load_rubric(short).rubric.starter
+    assert (policy.file, policy.min_changes, policy.zero) == ("starter.yaml", 1, False)
+    long = rubric_file(tmp_path, "- {name: v, points: 1, lint: {}}\n", head=HEAD.replace(
+        "checks:", "starter: {file: starter.yaml, min_changes: 3, zero: true}\nchecks:"))
+    policy = load_rubric(long).rubric.starter
+    assert (policy.min_changes, policy.zero) == (3, True)
+
+
+SOLUTION = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits" / "solution.yaml"
+
+
+def test_rubric_new_writes_a_template_that_passes_its_check(tmp_path):
+    runner = CliRunner()
+    target = tmp_path / "rubric.yaml"
+    result = runner.invoke(main, ["rubric", "new", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "# A grading rubric" in target.read_text()  # commented
+    assert runner.invoke(main, ["rubric", "check", str(target)]).exit_code == 0
+    again = runner.invoke(main, ["rubric", "new", str(target)])
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_rubric_new_from_a_solution_proposes_checks_it_passes(tmp_path):
+    from builder.grade.phases import static_phase
+    target = tmp_path / "rubric.yaml"
+    result = CliRunner().invoke(main, ["rubric", "new", str(target), "--from", str(SOLUTION)])
+    assert result.exit_code == 0, result.output
+    lr = load_rubric(target)
+    r = lr.rubric
+    by = {c.name: c for c in r.checks}
+    assert by["Layer order and output"].graph.pattern == ["conv", "...", "pooling", "...",
+                                                          "dense"]
+    assert by["Layer order and output"].graph.output_shape == [10]
+    assert r.limits.max_params == by["Parameter budget"].graph.params.max == 14000  # 9,258 x1.5
+    assert by["Test accuracy"].train.metric == "accuracy" and r.limits.max_epochs == 8
+    assert "kspec rubric calibrate" in target.read_text()
+    assert not lr.warnings
+    # the solution passes every check the template proposes that needs no training
+    solution = tmp_path / "subs" / "solution.yaml"
+    solution.parent.mkdir()
+    solution.write_text(SOLUTION.read_text(), encoding="utf-8")
+    static = static_phase(str(target), {"student": "solution", "spec": str(solution),
+                                        "folder": None, "root": str(solution.parent)})
+    assert static["status"] == "ok", static
+    scores = {name: o["score"] for name, o in static["outcomes"].items()}
+    assert scores == {c.name: c.points for c in r.checks if c.kind != "train"}
