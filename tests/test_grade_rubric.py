@@ -246,3 +246,43 @@ def test_rubric_new_from_a_solution_proposes_checks_it_passes(tmp_path):
     assert static["status"] == "ok", static
     scores = {name: o["score"] for name, o in static["outcomes"].items()}
     assert scores == {c.name: c.points for c in r.checks if c.kind != "train"}
+
+
+def test_points_must_sum_to_the_stated_total(tmp_path):
+    head = HEAD.replace("checks:", "total: 10\nchecks:")
+    path = rubric_file(tmp_path, "- {name: a, points: 4, lint: {}}\n"
+                                 "- {name: b, points: 5, spec: {require: [train.metrics]}}\n",
+                       head=head)
+    assert f"{path}:5:1: total: the checks' points sum to 9, not 10" in "\n".join(problems(path))
+
+
+def test_rubric_check_warns_about_checks_the_solution_fails(tmp_path):
+    (tmp_path / "solution.yaml").write_text(SOLUTION.read_text(), encoding="utf-8")
+    head = HEAD.replace("checks:", "solution: solution.yaml\nchecks:").replace(
+        "split:", "preprocess: [{scale: 16}, {reshape: [8, 8, 1]}]\n  split:")
+    path = rubric_file(tmp_path, """
+      - name: valid
+        points: 1
+        lint: {}
+      - name: callbacks
+        points: 1
+        spec: {require: [train.callbacks], between: {train.batch_size: [64, 128]}}
+      - name: small
+        points: 1
+        graph: {params: {max: 5000}}
+    """, head=head)
+    result = CliRunner().invoke(main, ["rubric", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "warning: solution:" in line]
+    assert warned == [
+        f"{path}: warning: solution: the solution earns 0 / 1 on 'callbacks': failed: "
+        "train.callbacks is not set; failed: train.batch_size is 32",
+        f"{path}: warning: solution: the solution earns 0 / 1 on 'small': failed: the model "
+        "has 9,258 parameters"]
+    assert "ok (3 checks, 3 points, 2 warning(s))" in result.output
+    # the teacher's data does not fit the solution: the lint check says so
+    path.write_text(path.read_text().replace("  preprocess: [{scale: 16}, {reshape: [8, 8, 1]}]\n",
+                                             ""), encoding="utf-8")
+    result = CliRunner().invoke(main, ["rubric", "check", str(path)])
+    assert "the solution earns 0 / 1 on 'valid': failed: solution.yaml:13:3: model.input: " \
+        "the data gives examples of shape [64]" in result.output, result.output

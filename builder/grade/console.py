@@ -66,7 +66,12 @@ def check(rubric: Path):
     r = lr.rubric
     for p in lr.warnings:
         click.echo(p.render(), err=True)
-    note = f", {len(lr.warnings)} warning(s)" if lr.warnings else ""
+    from .rubric import solution_warnings
+    missed = solution_warnings(lr)
+    for line in missed:
+        click.echo(f"{lr.path}: warning: solution: {line}", err=True)
+    count = len(lr.warnings) + len(missed)
+    note = f", {count} warning(s)" if count else ""
     click.echo(f"{lr.path}: ok ({len(r.checks)} checks, {r.max_score:g} points{note})")
     for c in r.checks:
         click.echo(f"  {c.points:>5g}  {c.kind:<6} {c.visibility:<16} {c.name}")

@@ -275,6 +275,10 @@ class Rubric(Strict):
     description: str = ""
     starter: Starter | None = Field(None, description="the starter spec handed out: a file "
                                     "name, or {file, min_changes, zero}")
+    solution: str | None = Field(None, description="the reference solution; `kspec rubric "
+                                 "check` warns about each check it does not pass")
+    total: float | None = Field(None, ge=0, description="the points the checks must sum to "
+                                "(a check for the rubric itself)")
     seed: int = Field(0, ge=0, description="seeds the hidden split and training")
     data: DataSpec = Field(..., description="the teacher's data section; replaces every "
                            "submission's, so the hidden test split stays the teacher's")
@@ -318,6 +322,10 @@ class LoadedRubric:
     @property
     def starter_path(self) -> Path | None:
         return (self.path.parent / self.rubric.starter.file) if self.rubric.starter else None
+
+    @property
+    def solution_path(self) -> Path | None:
+        return (self.path.parent / self.rubric.solution) if self.rubric.solution else None
 
     @property
     def roster_path(self) -> Path | None:
@@ -395,6 +403,11 @@ def check_rubric(loaded: LoadedRubric) -> Report:
                        f"no check is named '{name}'{did_you_mean(name, list(kinds))}")
                 report.error(("leaderboard", "checks", j), f"{why}; a leaderboard column is "
                              "the metric of a train or model check")
+    if r.total is not None and abs(r.total - r.max_score) > 1e-9:
+        report.error(("total",), f"the checks' points sum to {r.max_score:g}, not {r.total:g}; "
+                     "change a check's points or the total")
+    if r.solution and not loaded.solution_path.is_file():
+        report.error(("solution",), f"no solution file {loaded.solution_path}")
     if r.gradebook.roster and not loaded.roster_path.is_file():
         report.error(("gradebook", "roster"), f"no roster file {loaded.roster_path}")
     return report
@@ -436,3 +449,29 @@ def _check_activation(name, path, report):
     from ..core.base import did_you_mean
     if name != "linear" and ACTIVATIONS.lookup(name) is None:
         report.error(path, f"unknown activation '{name}'{did_you_mean(name, ACTIVATIONS.names())}")
+
+
+def solution_warnings(loaded: LoadedRubric) -> list[str]:
+    """What the reference solution misses, check by check (those that need no
+    training; `kspec rubric calibrate` trains it): a check the solution fails names a
+    path it does not set, a budget it breaks, a layer it lacks."""
+    if loaded.solution_path is None:
+        return []
+    from .phases import static_phase
+    path = loaded.solution_path.resolve()
+    static = static_phase(str(loaded.path.resolve()), {
+        "student": path.stem, "spec": str(path), "folder": None, "root": str(path.parent)})
+    if static["status"] != "ok":
+        return [f"the solution {loaded.rubric.solution} is {static['status']}: "
+                + static["note"].splitlines()[0]]
+    out = []
+    for check in loaded.rubric.checks:
+        o = static["outcomes"].get(check.name)
+        if o is not None and o["score"] < o["points"] - 1e-9:
+            failed = [line for line in o["found"] if not line.startswith("passed")]
+            out.append(f"the solution earns {o['score']:g} / {o['points']:g} on "
+                       f"'{check.name}': {'; '.join(failed)}")
+        plan = static["train"].get(check.name, {})
+        if "skip" in plan:
+            out.append(f"the solution would not be trained for '{check.name}': {plan['skip']}")
+    return out
