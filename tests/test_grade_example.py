@@ -270,3 +270,4 @@ def test_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run("grade", rubric, tmp_path / "empty", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "holds no submissions" in result.output
+    assert len(result.output.strip().splitlines()) == 1  # one line, no usage text

@@ -104,6 +104,6 @@ def test_a_submission_cannot_connect_look_up_or_start_a_program(tmp_path, listen
     guard = json.loads((tmp_path / "out" / "fine" / "details.json").read_text())[
         "teacher"]["jobs"][0]["guard"]
     assert guard["network"].startswith(("network namespace", "python audit hook"))
-    if sys.platform.startswith("linux"):
-        assert {"RLIMIT_CORE", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CPU",
-                "RLIMIT_AS"} <= set(guard["limits"])
+    if sys.platform.startswith("linux"):  # RLIMIT_AS too, unless TensorFlow is loaded
+        assert {"RLIMIT_CORE", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CPU"} <= \
+            set(guard["limits"])

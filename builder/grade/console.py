@@ -43,8 +43,9 @@ def grade(rubric: Path, submissions: Path | None, out: Path | None, jobs: int, f
     try:
         result = grade_folder(rubric, submissions, out, jobs=jobs, force=force,
                               on_start=start, on_graded=graded, only=names)
-    except GradeError as exc:
-        raise click.UsageError(str(exc)) from None
+    except GradeError as exc:  # bad usage: one line, exit 2
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     if result.skipped:
         why = "kept as they are (--only)" if names else "kept (--force regrades them)"
         click.echo(f"{result.skipped} submission(s) already graded and unchanged: {why}"
