@@ -323,12 +323,16 @@ def rubric_check(rubric_file):
 @click.argument("rubric_file", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--from", "solution", type=click.Path(path_type=Path), default=None,
               help="propose the checks from this solution spec")
+@click.option("--calibrate", "runs", type=click.IntRange(min=0), default=0, metavar="K",
+              help="with --from: train the solution K times to set the trained check's "
+                   "floor and target")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="trainings at once")
 @click.option("--force", is_flag=True, help="overwrite FILE")
 @user_errors
-def rubric_new(rubric_file, solution, force):
+def rubric_new(rubric_file, solution, runs, jobs, force):
     """Write a commented rubric to FILE (checks proposed from a solution with --from)."""
     from builder.grade import console
-    console.new(rubric_file, solution, force)
+    console.new(rubric_file, solution, force, runs, jobs)
 
 
 @rubric.command()

@@ -286,3 +286,22 @@ def test_rubric_check_warns_about_checks_the_solution_fails(tmp_path):
     result = CliRunner().invoke(main, ["rubric", "check", str(path)])
     assert "the solution earns 0 / 1 on 'valid': failed: solution.yaml:13:3: model.input: " \
         "the data gives examples of shape [64]" in result.output, result.output
+
+
+def test_rubric_new_calibrates_the_trained_check_on_the_solution(tmp_path):
+    from builder.grade.template import floor_and_target
+    assert floor_and_target([0.9712, 0.9650], higher=True) == (0.86, 0.96)
+    assert floor_and_target([0.20, 0.25], higher=False) == (0.55, 0.275)
+    tabular = SOLUTION.parents[1] / "assignment-tabular" / "solution.yaml"
+    target = tmp_path / "rubric.yaml"
+    result = CliRunner().invoke(main, ["rubric", "new", str(target), "--from", str(tabular),
+                                       "--calibrate", "1"])
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    value = float(text.split("1 training(s) of the solution gave test accuracy ")[1].split()[0])
+    train = load_rubric(target).rubric.checks[-1].train
+    assert (train.floor, train.target) == floor_and_target([value], higher=True)
+    assert train.target <= value and "placeholders" not in text
+    alone = CliRunner().invoke(main, ["rubric", "new", str(tmp_path / "x.yaml"),
+                                      "--calibrate", "2"])
+    assert alone.exit_code == 1 and "give it with --from SOLUTION" in alone.output

@@ -89,15 +89,18 @@ def calibrate(rubric: Path, solution: Path, runs: int, jobs: int):
     click.echo("\n".join(result.lines))
 
 
-def new(rubric: Path, solution: Path | None, force: bool):
+def new(rubric: Path, solution: Path | None, force: bool, runs: int = 0, jobs: int = 1):
+    from .calibrate import CalibrationError
     from .rubric import load_rubric
     from .template import write_template
     try:
-        write_template(rubric, solution, force)
-    except (FileExistsError, ValueError) as exc:
+        write_template(rubric, solution, force, runs, jobs)
+    except (FileExistsError, ValueError, CalibrationError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     lr = load_rubric(rubric)  # the template must pass its own check
     what = f"checks proposed from {solution}" if solution else "a template"
+    if runs:
+        what += f", the trained check calibrated on {runs} training(s)"
     click.echo(f"wrote {rubric}: {what} ({len(lr.rubric.checks)} checks, "
                f"{lr.rubric.max_score:g} points); next: kspec rubric check {rubric}")

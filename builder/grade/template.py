@@ -1,7 +1,9 @@
 """`kspec rubric new`: a commented rubric to start from. With a solution spec, its
 checks are proposed from it: the layer order it follows, a parameter budget with
 headroom (and limits.max_params to match), its loss and optimizer, and a trained
-check whose floor and target are placeholders for `kspec rubric calibrate`."""
+check whose floor and target are placeholders for `kspec rubric calibrate`, or,
+with `--calibrate K`, set from K trainings of the solution: the target just under
+its worst run (so training noise costs it nothing), the floor a step below."""
 from __future__ import annotations
 
 import json
@@ -171,18 +173,56 @@ def from_solution(solution: Path, rubric_name: str) -> str:
               "    graph:", f"      params: {{max: {budget}}}",
               "", f"  - name: Test {metric}", "    points: 4",
               "    visibility: after_due_date",
-              f"    # placeholders: set them from `kspec rubric calibrate {rubric_name} {rel}`",
+              PLACEHOLDER.format(rubric=rubric_name, solution=rel),
               f"    train: {{metric: {metric}, floor: {floor}, target: {target}}}", ""]
     return "\n".join(lines)
 
 
-def write_template(path: Path, solution: Path | None, force: bool = False) -> str:
+PLACEHOLDER = ("    # placeholders: set them from `kspec rubric calibrate {rubric} {solution}` "
+               "(or rubric new --calibrate K)")
+
+
+def floor_and_target(values: list[float], higher: bool) -> tuple[float, float]:
+    """From the solution's runs: full credit just short of its worst run, none a
+    step below (0.1 of the score, or twice the error)."""
+    if higher:
+        target = math.floor((min(values) - 0.005) * 100) / 100
+        return round(max(0.0, target - 0.1), 2), target
+    target = float(f"{max(values) * 1.1:.3g}")
+    return float(f"{target * 2:.3g}"), target
+
+
+def calibrated(text: str, rubric_path: Path, solution: Path, runs: int, jobs: int) -> str:
+    """The template with the trained check's floor and target from `runs` trainings."""
+    from .calibrate import calibrate
+    from .rubric import METRICS, load_rubric
+    lr = load_rubric(rubric_path)
+    check = next(c for c in lr.rubric.checks if c.kind == "train")
+    metric = check.train.metric
+    values = [r["values"][metric] for r in calibrate(rubric_path, solution, runs, jobs).runs]
+    floor, target = floor_and_target(values, METRICS[metric])
+    old = f"    train: {{metric: {metric}, floor: {check.train.floor:g}, " \
+          f"target: {check.train.target:g}}}"
+    shown = ", ".join(f"{v:.4f}" for v in values)
+    new = (f"    # {len(values)} training(s) of the solution gave test {metric} {shown}\n"
+           f"    train: {{metric: {metric}, floor: {floor:g}, target: {target:g}}}")
+    placeholder = PLACEHOLDER.format(rubric=rubric_path.name, solution=solution.name)
+    return text.replace(placeholder + "\n", "").replace(old, new)
+
+
+def write_template(path: Path, solution: Path | None, force: bool = False,
+                   calibrate_runs: int = 0, jobs: int = 1) -> str:
     """Write the template to `path`; returns what was written."""
     path = Path(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pick another name or pass --force")
+    if calibrate_runs and solution is None:
+        raise ValueError("--calibrate trains the solution: give it with --from SOLUTION")
     text = (from_solution(solution, path.name) if solution is not None
             else GENERIC.format(file=path.name))
     from ..core.atomic import write_text
     write_text(path, text)
+    if calibrate_runs:
+        text = calibrated(text, path, Path(solution), calibrate_runs, jobs)
+        write_text(path, text)
     return text
