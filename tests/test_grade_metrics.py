@@ -8,7 +8,7 @@ import pytest
 from sklearn import metrics as sk
 
 from builder.grade.metrics import per_class_accuracy, score
-from builder.grade.rubric import METRICS, TrainCheck
+from builder.grade.rubric import METRICS, Check, TrainCheck
 
 rng = np.random.default_rng(0)
 
@@ -77,3 +77,23 @@ def test_every_metric_can_be_scored_by_a_rubric():
     for metric in METRICS:
         y = truth if metric not in ("r2", "mae", "mse", "rmse") else np.eye(4)[truth]
         assert np.isfinite(score(metric, y, probs)), metric
+
+
+def test_multiclass_auc_from_logits_ranks_the_probabilities():
+    truth, probs = softmax_case(classes=3)
+    logits = np.log(probs) + rng.normal(size=(len(probs), 1)) * 3  # same softmax, other logits
+    expected = sk.roc_auc_score(truth, probs, multi_class="ovr")
+    assert score("auc", truth, logits, from_logits=True) == pytest.approx(expected)
+
+
+def test_per_class_accuracy_is_shown_with_balanced_metrics():
+    from builder.grade.score import trained_outcome
+    check = Check.model_validate({"name": "balanced", "points": 2, "train": {
+        "metric": "min_class_accuracy", "floor": 0.5, "target": 0.9}})
+    plan = {"key": "k", "seeds": [0], "epochs": 3, "asked_epochs": 3}
+    run = {"values": {"min_class_accuracy": 0.7}, "epochs_run": 3, "stopped_for_time": False,
+           "per_class": {"0": 0.95, "1": 0.7}}
+    o = trained_outcome(check, None, plan, {"status": "ok", "runs": [run]})
+    assert o.score == 1 and o.value == 0.7
+    assert o.found == ["test min_class_accuracy 0.7000 after 3 epoch(s): partial credit (50%)",
+                       "test accuracy of each class: 0: 0.95, 1: 0.70"]

@@ -99,7 +99,7 @@ def grade_folder(rubric_path, submissions, out_dir, jobs: int = 1, force: bool =
     not_graded = sorted({s.student for s in subs} - {g.student for g in graded})
     files = write_books(lr, out_dir, graded, roster)
     pairs = similarity.rank({g.student: g.teacher.get("structure") for g in graded},
-                            starter_structure(lr))
+                            grader.starter)
     write_text(out_dir / "similarity.csv", similarity.to_csv(pairs))
     text = summary_text(lr, graded, pairs, roster, not_graded)
     write_text(out_dir / "summary.md", text + "\n")
@@ -118,13 +118,6 @@ def write_books(lr: LoadedRubric, out_dir: Path, graded: list[Graded], roster) -
         if text is not None:
             write_text(out_dir / name, text)
     return [name for name, text in books.items() if text is not None]
-
-
-def starter_structure(lr: LoadedRubric) -> dict | None:
-    if lr.starter_path is None:
-        return None
-    from .fingerprint import file_structure
-    return file_structure(lr.starter_path)
 
 
 def summary_text(lr: LoadedRubric, graded: list[Graded], pairs, roster=None,

@@ -46,6 +46,9 @@ def labels(y_true, y_pred, from_logits: bool = False):
     if pred.shape[1] > 1:
         predicted = pred.argmax(axis=1)
         scores = pred
+        if from_logits:  # one-vs-rest ranks need probabilities: a logit alone is not one
+            shifted = np.exp(pred - pred.max(axis=1, keepdims=True))
+            scores = shifted / shifted.sum(axis=1, keepdims=True)
     else:
         predicted = (pred[:, 0] > (0.0 if from_logits else 0.5)).astype(int)
         scores = pred[:, 0]
