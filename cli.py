@@ -291,20 +291,23 @@ def predict(run_dir, input_path, out, length, temperature, seed):
 @click.option("--results", type=click.Path(path_type=Path), default=None,
               help="with --gradescope: where results.json goes "
                    "(default /autograder/results/results.json)")
+@click.option("--only", metavar="NAME[,NAME]", default=None,
+              help="regrade these submissions; the others' grades stay as they are")
 @user_errors
-def grade(rubric, submissions, out, jobs, force, gradescope, results):
+def grade(rubric, submissions, out, jobs, force, gradescope, results, only):
     """Grade the specs in SUBMISSIONS against RUBRIC; each in its own limited process.
 
     Writes OUT/<student>/results.json (Gradescope), feedback.md, details.json, and
-    OUT/grades.csv, similarity.csv, summary.md. Resumable: unchanged submissions
+    OUT/grades.csv, canvas.csv, moodle.csv, similarity.csv, summary.md (and
+    leaderboard.csv when the rubric has one). Resumable: unchanged submissions
     already graded are kept."""
     from builder.grade import console
-    console.grade(rubric, submissions, out, jobs, force, gradescope, results)
+    console.grade(rubric, submissions, out, jobs, force, gradescope, results, only)
 
 
 @main.group()
 def rubric():
-    """Grading rubrics: check one, calibrate its floors and targets."""
+    """Grading rubrics: start one, check one, calibrate its floors and targets."""
 
 
 @rubric.command(name="check")
@@ -314,6 +317,22 @@ def rubric_check(rubric_file):
     """Validate RUBRIC and list its checks (instant; nothing is trained)."""
     from builder.grade import console
     console.check(rubric_file)
+
+
+@rubric.command(name="new")
+@click.argument("rubric_file", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--from", "solution", type=click.Path(path_type=Path), default=None,
+              help="propose the checks from this solution spec")
+@click.option("--calibrate", "runs", type=click.IntRange(min=0), default=0, metavar="K",
+              help="with --from: train the solution K times to set the trained check's "
+                   "floor and target")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="trainings at once")
+@click.option("--force", is_flag=True, help="overwrite FILE")
+@user_errors
+def rubric_new(rubric_file, solution, runs, jobs, force):
+    """Write a commented rubric to FILE (checks proposed from a solution with --from)."""
+    from builder.grade import console
+    console.new(rubric_file, solution, force, runs, jobs)
 
 
 @rubric.command()

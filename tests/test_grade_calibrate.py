@@ -72,7 +72,7 @@ def test_calibrate_refuses_an_invalid_solution(tmp_path):
 
 
 def test_grading_processes_are_offline():
-    code = ("from builder.grade.worker import _no_network\n_no_network()\nimport socket\n"
+    code = ("from builder.grade.worker import python_guard\npython_guard()\nimport socket\n"
             "for call in (lambda: socket.create_connection(('127.0.0.1', 9)),\n"
             "             lambda: socket.getaddrinfo('example.com', 80)):\n"
             "    try:\n        call()\n    except OSError as exc:\n        print(exc)\n"

@@ -175,9 +175,92 @@ def test_gradescope_mode(graded, tmp_path):
     missing = tmp_path / "none" / "results.json"
     result = run("grade", assignment / "rubric.yaml", tmp_path / "nowhere", "--gradescope",
                  "--results", missing)
+    assert result.exit_code == 1  # the harness did not put a submission there
+    assert result.output.strip().startswith("error: nothing found at") and \
+        len(result.output.strip().splitlines()) == 1
     data = json.loads(missing.read_text())  # written even when there is nothing to grade
     jsonschema.validate(data, GRADESCOPE_SCHEMA)
     assert data["score"] == 0 and "nothing found" in data["output"]
+    (tmp_path / "empty").mkdir()
+    result = run("grade", assignment / "rubric.yaml", tmp_path / "empty", "--gradescope",
+                 "--results", missing)
+    assert result.exit_code == 1 and "no submission to grade" in result.output
+
+
+def test_each_submission_gets_a_line_as_it_finishes(graded):
+    _, _, output = graded
+    lines = [line for line in output.splitlines() if line.startswith("[")]
+    assert len(lines) == len(STUDENTS)
+    assert {line.split()[1] for line in lines} == set(STUDENTS)
+    alice = next(line for line in lines if " alice " in line)
+    assert "12.5 / 12.5" in alice and alice.rstrip().endswith(" s")
+    assert "(starter)" in next(line for line in lines if " grace " in line)
+    assert "total: 9 graded in" in output
+
+
+def test_the_starter_renamed_is_flagged_and_scored_zero(graded):
+    _, out, _ = graded
+    grace = results(out, "grace")  # the starter with another name: zero: true in the rubric
+    assert grace["score"] == 0
+    assert "is the starter spec handed out" in grace["output"]
+    feedback = (out / "grace" / "feedback.md").read_text()
+    assert "is the starter spec handed out" in feedback
+    assert "differs from the starter in 0 place(s)" in feedback
+    summary = (out / "summary.md").read_text()
+    assert "fewer than 1 change(s) from the starter (scored 0): grace (0 change(s))" in summary
+    details = json.loads((out / "grace" / "details.json").read_text())
+    assert details["teacher"]["starter_changes"] == 0
+    assert not [j for j in details["teacher"]["jobs"] if j["name"].startswith("train")]
+    assert json.loads((out / "alice" / "details.json").read_text())[
+        "teacher"]["starter_changes"] > 5  # a real departure is not flagged
+
+
+def test_feedback_withholds_what_gradescope_releases_later(graded):
+    _, out, _ = graded
+    feedback = (out / "bob" / "feedback.md").read_text()
+    tests = checks_of(out, "bob")
+    assert "Test accuracy" not in feedback and "Regularisation" not in feedback
+    assert "1 more check(s), worth 4 point(s), are shown after the due date." in feedback
+    assert "1 more check(s), worth 1 point(s), are shown when grades are published." in feedback
+    shown = sum(tests[n]["score"] for n in tests
+                if tests[n]["visibility"] == "visible")
+    assert f"**Score: {shown:g} / 7 on the 5 check(s) shown so far**" in feedback
+    assert tests["Test accuracy"]["visibility"] == "after_due_date"  # Gradescope's field
+    assert f"{results(out, 'bob')['score']:g} / 12.5" not in feedback  # total withheld
+
+
+def test_leaderboard_and_lms_grade_books(graded):
+    _, out, _ = graded
+    board = results(out, "alice")["leaderboard"]
+    assert board == [{"name": "Test accuracy", "value": pytest.approx(0.96, abs=0.03)}]
+    assert "leaderboard" not in results(out, "carol")  # not trained: no entry
+    rows = list(csv.DictReader((out / "leaderboard.csv").open()))
+    assert [r["rank"] for r in rows][:2] == ["1", "1"]  # alice and frank train the same
+    assert all(r["name"].startswith("student-") for r in rows)  # pseudonyms: true
+    assert not any(r["name"] in STUDENTS for r in rows)
+    values = [float(r["Test accuracy"]) for r in rows]
+    assert values == sorted(values, reverse=True) and len(rows) == 3  # alice, frank, bob
+    canvas = list(csv.reader((out / "canvas.csv").open()))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "digits-cnn"]
+    assert ["alice", "", "", "alice", "", "12.5"] in canvas
+    moodle = list(csv.reader((out / "moodle.csv").open()))
+    assert moodle[0] == ["Username", "Student", "digits-cnn"] and ["grace", "grace", "0"] in moodle
+
+
+def test_only_regrades_the_named_submissions(graded):
+    assignment, out, _ = graded
+    before = {s: (out / s / "results.json").stat().st_mtime_ns for s in STUDENTS}
+    result = run("grade", assignment / "rubric.yaml", assignment / "submissions", "--out", out,
+                 "--only", "carol,trudy")
+    assert result.exit_code == 0, result.output
+    assert "(2 graded in" in result.output and "7 other submission(s)" in result.output
+    after = {s: (out / s / "results.json").stat().st_mtime_ns for s in STUDENTS}
+    assert [s for s in STUDENTS if after[s] != before[s]] == ["carol", "trudy"]
+    assert len(list(csv.DictReader((out / "grades.csv").open()))) == len(STUDENTS)
+    result = run("grade", assignment / "rubric.yaml", assignment / "submissions", "--out", out,
+                 "--only", "carl")
+    assert result.exit_code == 2 and "no submission named carl" in result.output
+    assert "did you mean 'carol'?" in result.output
 
 
 def test_usage_errors(tmp_path):
@@ -187,3 +270,4 @@ def test_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     result = run("grade", rubric, tmp_path / "empty", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "holds no submissions" in result.output
+    assert len(result.output.strip().splitlines()) == 1  # one line, no usage text

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import preload
+from . import preload, similarity
 from .outcome import Outcome, zero
 from .reports import Graded, write_submission
 from .rubric import LoadedRubric
@@ -25,7 +25,8 @@ from .worker import HOOK_ENV
 
 TROUBLE = ("timeout", "memory", "crash", "grader_error")
 # what details.json keeps of each grading process
-_JOB_FIELDS = ("status", "seconds", "wall_seconds", "peak_mb", "log", "error", "exitcode")
+_JOB_FIELDS = ("status", "seconds", "wall_seconds", "peak_mb", "log", "error", "exitcode",
+               "guard")
 
 
 def hooks_from_env() -> dict:
@@ -48,6 +49,7 @@ class _Pending:
     train: dict = field(default_factory=dict)  # check name -> training result
     model: dict = field(default_factory=dict)  # check name -> model-scoring result
     jobs: list = field(default_factory=list)  # (job name, result) for the teacher
+    starter_changes: int | None = None  # changes from the starter spec, when there is one
 
 
 class Grader:
@@ -64,6 +66,10 @@ class Grader:
         self.trainings: dict[str, dict] = {}  # training key -> {waiters, result}
         self.metrics = sorted({c.train.metric for c in self.rubric.checks if c.kind == "train"})
         self.graded: list[Graded] = []
+        self.starter = None
+        if lr.starter_path is not None:
+            from .fingerprint import file_structure
+            self.starter = file_structure(lr.starter_path)
 
     # ---- scheduling ----------------------------------------------------------------
     def grade(self, subs: list[Submission]) -> list[Graded]:
@@ -114,6 +120,11 @@ class Grader:
         p.static = result
         p.jobs.append((job.name, result))
         p.waiting.discard(job.name)
+        if self.starter is not None and result.get("structure"):
+            p.starter_changes = similarity.departure(result["structure"], self.starter)
+        if self._starter_zero(p):
+            self._maybe_finish(student)  # scored 0: nothing to train or load
+            return
         if result["status"] in ("ok", "invalid"):
             for check, plan in result.get("model", {}).items():
                 if "path" in plan:
@@ -167,6 +178,11 @@ class Grader:
         p.waiting.discard(job.name)
         self._maybe_finish(student)
 
+    def _starter_zero(self, p: _Pending) -> bool:
+        policy = self.rubric.starter
+        return (policy is not None and policy.zero and p.starter_changes is not None
+                and p.starter_changes < policy.min_changes)
+
     # ---- assembling --------------------------------------------------------------
     def _maybe_finish(self, student):
         p = self.pending.get(student)
@@ -176,7 +192,7 @@ class Grader:
 
     def _write(self, graded: Graded):
         self.pending.pop(graded.student, None)
-        write_submission(self.out_dir / graded.student, graded, self.rubric.assignment)
+        write_submission(self.out_dir / graded.student, graded, self.rubric)
         self.graded.append(graded)
         self.on_graded(graded)
 
@@ -190,6 +206,15 @@ class Grader:
     def assemble(self, p: _Pending) -> Graded:
         static, limits = p.static, self.rubric.limits
         status = static["status"]
+        if self._starter_zero(p):
+            n, least = p.starter_changes, self.rubric.starter.min_changes
+            reason = (f"no points: your spec differs from the starter in {n} place(s) "
+                      f"(layers and settings; names do not count); the assignment asks for "
+                      f"at least {least}")
+            seconds = round(sum(r.get("seconds", 0) for _, r in p.jobs), 2)
+            return Graded(p.sub.student, "starter", "",
+                          [zero(c, reason) for c in self.rubric.checks], seconds,
+                          self._teacher(p))
         outcomes: list[Outcome] = []
         for check in self.rubric.checks:
             if status == "ok" and check.name in static["outcomes"]:
@@ -221,7 +246,7 @@ class Grader:
                          for s, _ in self.trainings[k]["waiters"] if s != p.sub.student})
         return {"rubric_sha": self.lr.sha, "digest": p.sub.digest(),
                 "structure": static.get("structure"), "training_keys": keys,
-                "shared_training_with": shared,
+                "shared_training_with": shared, "starter_changes": p.starter_changes,
                 "jobs": [{"name": n, **{k: v for k, v in r.items() if k in _JOB_FIELDS}}
                          for n, r in p.jobs],
                 "grader_error": error}

@@ -88,3 +88,10 @@ def settings(spec, raw_data_section) -> dict[str, str]:
 def structure(spec, raw_data_section) -> dict:
     return {"layers": layer_tokens(spec), "settings": settings(spec, raw_data_section),
             "fingerprint": spec_fingerprint(spec)}
+
+
+def file_structure(path) -> dict:
+    """The structure of a spec file the teacher wrote (the starter)."""
+    from ..spec.load import load_spec
+    loaded = load_spec(path, check=False)
+    return structure(loaded.spec, loaded.raw.get("data"))

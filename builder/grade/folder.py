@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.problems import SpecError
-from . import similarity
+from . import gradebook, similarity
 from .batch import Grader, clean_logs
+from .leaderboard import leaderboard_csv
 from .outcome import zero
 from ..core.atomic import write_json, write_text
-from .reports import Graded, gradescope, grades_csv
+from .reports import Graded, gradescope, grades_csv, write_feedback
 from .rubric import LoadedRubric, load_rubric
 from .submission import Submission, find_submissions
 
@@ -35,10 +36,14 @@ class FolderResult:
     pairs: list
     summary: str
     seconds: float
+    files: list[str]  # what was written in the output folder, besides the per-student ones
+    not_graded: list[str]  # with --only: submissions that have no grade yet
 
 
-def previous(out_dir: Path, sub: Submission, lr: LoadedRubric) -> Graded | None:
-    """The grade written by an earlier run, if the rubric and submission are unchanged."""
+def previous(out_dir: Path, sub: Submission, lr: LoadedRubric,
+             unchanged: bool = True) -> Graded | None:
+    """The grade written by an earlier run, if the rubric and submission are unchanged
+    (or whatever it is, with unchanged=False: --only leaves the others alone)."""
     folder = out_dir / sub.student
     if not (folder / "results.json").is_file():
         return None
@@ -47,12 +52,15 @@ def previous(out_dir: Path, sub: Submission, lr: LoadedRubric) -> Graded | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     same = g.teacher.get("rubric_sha") == lr.sha and g.teacher.get("digest") == sub.digest()
-    return g if same else None
+    return g if same or not unchanged else None
 
 
 def grade_folder(rubric_path, submissions, out_dir, jobs: int = 1, force: bool = False,
                  on_start: Callable[[int], None] | None = None,
-                 on_graded: Callable[[Graded], None] | None = None) -> FolderResult:
+                 on_graded: Callable[[Graded], None] | None = None,
+                 only: list[str] | None = None, now=None) -> FolderResult:
+    """Grade a folder of submissions. `only`: regrade these, keep the others' grades
+    as they are; `now`: the time release dates are compared with (default: now)."""
     started = time.monotonic()
     lr = load_rubric(rubric_path)
     submissions, out_dir = Path(submissions), Path(out_dir)
@@ -62,35 +70,58 @@ def grade_folder(rubric_path, submissions, out_dir, jobs: int = 1, force: bool =
     if not subs:
         raise GradeError(f"{submissions} holds no submissions (.yaml files, or folders "
                          "holding one)")
+    try:
+        roster = gradebook.read_roster(lr.roster_path)
+    except (gradebook.RosterError, OSError, UnicodeDecodeError) as exc:
+        raise GradeError(str(exc)) from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = {} if force else {s.student: g for s in subs if (g := previous(out_dir, s, lr))}
-    todo = [s for s in subs if s.student not in done]
+    if only:
+        names = {s.student for s in subs}
+        missing = [n for n in only if n not in names]
+        if missing:
+            from ..core.base import did_you_mean
+            raise GradeError(f"--only: no submission named {', '.join(missing)} in "
+                             f"{submissions}{did_you_mean(missing[0], sorted(names))}")
+        done = {s.student: g for s in subs if s.student not in only
+                and (g := previous(out_dir, s, lr, unchanged=False))}
+        todo = [s for s in subs if s.student in only]
+    else:
+        done = {} if force else {s.student: g for s in subs if (g := previous(out_dir, s, lr))}
+        todo = [s for s in subs if s.student not in done]
     if on_start:
         on_start(len(todo))
     grader = Grader(lr, out_dir, jobs, on_graded)
     fresh = {g.student: g for g in grader.grade(todo)}
     clean_logs(grader.workdir)
-    graded = [done.get(s.student) or fresh[s.student] for s in subs]
-    write_text(out_dir / "grades.csv", grades_csv(lr.rubric, graded))
+    for student, g in done.items():  # a release date may have passed since
+        write_feedback(out_dir / student, g, lr.rubric, now)
+    graded = [g for s in subs if (g := done.get(s.student) or fresh.get(s.student))]
+    not_graded = sorted({s.student for s in subs} - {g.student for g in graded})
+    files = write_books(lr, out_dir, graded, roster)
     pairs = similarity.rank({g.student: g.teacher.get("structure") for g in graded},
-                            starter_structure(lr))
+                            grader.starter)
     write_text(out_dir / "similarity.csv", similarity.to_csv(pairs))
-    text = summary_text(lr, graded, pairs)
+    text = summary_text(lr, graded, pairs, roster, not_graded)
     write_text(out_dir / "summary.md", text + "\n")
     return FolderResult(graded, len(todo), len(done), pairs, text,
-                        round(time.monotonic() - started, 1))
+                        round(time.monotonic() - started, 1),
+                        files + ["similarity.csv", "summary.md"], not_graded)
 
 
-def starter_structure(lr: LoadedRubric) -> dict | None:
-    if lr.starter_path is None:
-        return None
-    from ..spec.load import load_spec
-    from .fingerprint import structure
-    loaded = load_spec(lr.starter_path, check=False)
-    return structure(loaded.spec, loaded.raw.get("data"))
+def write_books(lr: LoadedRubric, out_dir: Path, graded: list[Graded], roster) -> list[str]:
+    """grades.csv, the LMS imports, and the leaderboard when the rubric has one."""
+    books = {"grades.csv": grades_csv(lr.rubric, graded),
+             "canvas.csv": gradebook.canvas_csv(lr.rubric, graded, roster),
+             "moodle.csv": gradebook.moodle_csv(lr.rubric, graded, roster),
+             "leaderboard.csv": leaderboard_csv(lr.rubric, graded)}
+    for name, text in books.items():
+        if text is not None:
+            write_text(out_dir / name, text)
+    return [name for name, text in books.items() if text is not None]
 
 
-def summary_text(lr: LoadedRubric, graded: list[Graded], pairs) -> str:
+def summary_text(lr: LoadedRubric, graded: list[Graded], pairs, roster=None,
+                 not_graded=()) -> str:
     r = lr.rubric
     scores = sorted(g.score for g in graded)
     lines = [f"# {r.assignment}: {len(graded)} submission(s) graded", "",
@@ -102,6 +133,22 @@ def summary_text(lr: LoadedRubric, graded: list[Graded], pairs) -> str:
     for status, students in sorted(by_status.items()):
         if status != "ok":
             lines.append(f"{status}: {', '.join(sorted(students))}")
+    if not_graded:
+        lines.append(f"not graded yet (--only left them out): {', '.join(not_graded)}")
+    if r.starter is not None:
+        least = r.starter.min_changes
+        near = sorted((g.teacher["starter_changes"], g.student) for g in graded
+                      if g.teacher.get("starter_changes") is not None
+                      and g.teacher["starter_changes"] < least)
+        if near:
+            what = "scored 0" if r.starter.zero else "graded as usual; review them"
+            lines += ["", f"Submissions with fewer than {least} change(s) from the starter "
+                      f"({what}): " + ", ".join(f"{s} ({n} change(s))" for n, s in near)]
+    if roster:
+        missing = gradebook.unmatched(r, graded, roster)
+        if missing:
+            lines += ["", f"Not matched in the roster (canvas.csv and moodle.csv cannot "
+                      f"place them): {', '.join(missing)}"]
     lines += [""] + similarity.summary(pairs)
     return "\n".join(lines)
 
@@ -119,12 +166,20 @@ def grade_gradescope(rubric_path, submission: Path | None = None,
         _write_failure(results, "The autograder's rubric is invalid; tell your teacher:\n"
                        + "\n".join(p.render() for p in exc.problems), started)
         raise
+    if not submission.exists() or (submission.is_dir() and not any(submission.iterdir())):
+        message = (f"nothing found at {submission}: no submission to grade (Gradescope "
+                   "unpacks it into /autograder/submission)")
+        _write_failure(results, "The autograder found no submission; tell your teacher: "
+                       + message, started)
+        raise GradeError(message)
     try:
+        from .leaderboard import gradescope_entries
         sub = _gradescope_submission(submission)
         with tempfile.TemporaryDirectory(prefix="kspec-grade-") as tmp:
             grader = Grader(lr, Path(tmp) / "out", jobs=1)
             (g,) = grader.grade([sub])
-        write_json(results, gradescope(g, lr.rubric.assignment))
+        write_json(results, gradescope(g, lr.rubric.assignment,
+                                       gradescope_entries(lr.rubric, g)))
         return g
     except Exception:
         g = Graded("submission", "grader_error", "", [

@@ -28,6 +28,7 @@ class Outcome:
     hint: str = ""  # the rubric's feedback, shown when the check is not fully passed
     visibility: str = "visible"
     show_expected: bool = False
+    value: float | None = None  # a train/model check's measured metric (the leaderboard's)
 
     @property
     def passed(self) -> bool:
@@ -52,10 +53,10 @@ class Outcome:
         return cls(**data)
 
 
-def for_check(check, score_fraction: float, found, expected=()) -> Outcome:
+def for_check(check, score_fraction: float, found, expected=(), value=None) -> Outcome:
     return Outcome(check.name, check.kind, float(check.points),
                    round(float(check.points) * score_fraction, 2), list(found), list(expected),
-                   check.feedback, check.visibility, check.show_expected)
+                   check.feedback, check.visibility, check.show_expected, value)
 
 
 def from_conditions(check, conditions: list[Condition]) -> Outcome:

@@ -4,7 +4,9 @@ the batch, `grades.csv`.
 
 Students' files carry only student-safe text (Outcome.student_text): their own
 model's facts, the rubric's hints, and expected values only where a check sets
-`show_expected`. Checks with visibility `hidden` stay out of feedback.md.
+`show_expected`. feedback.md honours each check's visibility the way Gradescope
+does with results.json: `hidden` never, `after_due_date` once grading runs after
+the rubric's `release.due`, `after_published` once `release.published` is true.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from ..core.atomic import write_json, write_text
 from .outcome import Outcome
+from .rubric import Release
 
 # what a status means, for the student (the note adds the specifics)
 STATUS_TEXT = {
@@ -31,6 +34,9 @@ STATUS_TEXT = {
              "finish earned no points.",
     "grader_error": "The grader failed on your submission (a problem with the grader, not "
                     "necessarily with your spec); your teacher has the details.",
+    "starter": "Your submission is the starter spec handed out, or differs from it in fewer "
+               "places than the assignment asks, so it earns no points. Change the model "
+               "or its training as the assignment describes, and hand it in again.",
 }
 
 
@@ -63,8 +69,50 @@ class Graded:
                    data.get("teacher", {}))
 
 
+def shown_outcomes(g: Graded, release: Release | None = None, now=None):
+    """(shown, withheld by release time, hidden) outcomes of one grade."""
+    release = release or Release()
+    shown, later, hidden = [], [], []
+    for o in g.outcomes:
+        if o.visibility == "hidden":
+            hidden.append(o)
+        elif release.shows(o.visibility, now):
+            shown.append(o)
+        else:
+            later.append(o)
+    return shown, later, hidden
+
+
+def score_line(g: Graded, shown, later) -> str:
+    """The whole score, or, while checks are withheld, the score of those shown (a
+    total would give the withheld ones away)."""
+    if not later:
+        return f"{g.score:g} / {g.max_score:g}"
+    got = round(sum(o.score for o in shown), 2)
+    of = round(sum(o.points for o in shown), 2)
+    return f"{got:g} / {of:g} on the {len(shown)} check(s) shown so far"
+
+
+def withheld_lines(later, hidden, release: Release | None = None) -> list[str]:
+    release = release or Release()
+    lines, groups = [], {}
+    for o in later:
+        groups.setdefault(release.withheld_until(o.visibility), []).append(o)
+    for when, group in groups.items():
+        points = sum(o.points for o in group)
+        lines.append(f"{len(group)} more check(s), worth {points:g} point(s), are shown {when}.")
+    if hidden:
+        points = sum(o.points for o in hidden)
+        lines.append(f"{len(hidden)} more check(s), worth {points:g} point(s), are not "
+                     "shown here.")
+    return lines
+
+
 def overall_text(g: Graded, assignment: str) -> str:
-    lines = [f"kspec graded this submission for '{assignment}': {g.score:g} / {g.max_score:g}."]
+    """Gradescope's top-level output: always visible, so only visible checks count in
+    it while others wait for Gradescope to release them."""
+    shown, later, _ = shown_outcomes(g)
+    lines = [f"kspec graded this submission for '{assignment}': {score_line(g, shown, later)}."]
     if STATUS_TEXT.get(g.status):
         lines.append(STATUS_TEXT[g.status])
     if g.note:
@@ -72,10 +120,10 @@ def overall_text(g: Graded, assignment: str) -> str:
     return "\n".join(lines)
 
 
-def gradescope(g: Graded, assignment: str) -> dict:
+def gradescope(g: Graded, assignment: str, leaderboard: list | None = None) -> dict:
     """Gradescope's results.json: https://gradescope-autograders.readthedocs.io/
-    en/latest/specs/ (score, execution_time, output, tests[])."""
-    return {
+    en/latest/specs/ (score, execution_time, output, tests[], leaderboard)."""
+    out = {
         "score": g.score,
         "execution_time": round(g.seconds, 2),
         "output": overall_text(g, assignment),
@@ -84,35 +132,43 @@ def gradescope(g: Graded, assignment: str) -> dict:
                    "visibility": o.visibility, "output": o.student_text()}
                   for o in g.outcomes],
     }
+    if leaderboard:
+        out["leaderboard"] = leaderboard
+    return out
 
 
-def feedback_md(g: Graded, assignment: str) -> str:
-    out = [f"# Feedback: {assignment}", "", f"**Score: {g.score:g} / {g.max_score:g}**", ""]
+def feedback_md(g: Graded, assignment: str, release: Release | None = None, now=None) -> str:
+    shown, later, hidden = shown_outcomes(g, release, now)
+    out = [f"# Feedback: {assignment}", "", f"**Score: {score_line(g, shown, later)}**", ""]
     if STATUS_TEXT.get(g.status):
         out += [STATUS_TEXT[g.status], ""]
     if g.note:
         out += ["```", g.note, "```", ""]
-    hidden = [o for o in g.outcomes if o.visibility == "hidden"]
-    for o in g.outcomes:
-        if o.visibility == "hidden":
-            continue
+    for o in shown:
         mark = "passed" if o.passed else ("partial credit" if o.score > 0 else "not passed")
         out += [f"## {o.name}: {o.score:g} / {o.points:g} ({mark})", ""]
         for line in o.student_text().splitlines():
             out.append(f"> {line}" if line.startswith("Hint:") else f"- {line}")
         out.append("")
-    if hidden:
-        points = sum(o.points for o in hidden)
-        out += [f"{len(hidden)} more check(s), worth {points:g} point(s), are not shown here.", ""]
+    for line in withheld_lines(later, hidden, release):
+        out += [line, ""]
     return "\n".join(out)
 
 
-def write_submission(folder: Path, g: Graded, assignment: str):
+def write_submission(folder: Path, g: Graded, rubric, now=None):
     """details.json and feedback.md first, results.json last: its presence marks a
     finished grade (resume skips it), so a crash never leaves one looking done."""
+    from .leaderboard import gradescope_entries
     write_json(folder / "details.json", g.to_json())
-    write_text(folder / "feedback.md", feedback_md(g, assignment))
-    write_json(folder / "results.json", gradescope(g, assignment))
+    write_feedback(folder, g, rubric, now)
+    write_json(folder / "results.json",
+               gradescope(g, rubric.assignment, gradescope_entries(rubric, g)))
+
+
+def write_feedback(folder: Path, g: Graded, rubric, now=None):
+    """feedback.md as of `now`: rewritten on every run, so feedback withheld until the
+    due date comes out on the first run after it, without regrading."""
+    write_text(folder / "feedback.md", feedback_md(g, rubric.assignment, rubric.release, now))
 
 
 def grades_csv(rubric, graded: list[Graded]) -> str:

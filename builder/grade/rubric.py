@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationError, field_validator, model_validator
 
 from ..core.base import Strict
 from ..core.problems import Problem, Report, SpecError
@@ -31,8 +32,12 @@ from ..spec import paths as spec_paths
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's four
 KINDS = ("spec", "lint", "graph", "model", "train")  # also the order they run in: cheap first
-# metric -> True when higher is better
-METRICS = {"accuracy": True, "r2": True, "mae": False, "mse": False, "rmse": False}
+# metric -> True when higher is better (builder/grade/metrics.py computes them)
+METRICS = {"accuracy": True, "balanced_accuracy": True, "min_class_accuracy": True,
+           "f1": True, "f1_micro": True, "precision": True, "recall": True, "auc": True,
+           "r2": True, "mae": False, "mse": False, "rmse": False}
+Metric = Literal["accuracy", "balanced_accuracy", "min_class_accuracy", "f1", "f1_micro",
+                 "precision", "recall", "auc", "r2", "mae", "mse", "rmse"]
 
 
 class Bounds(Strict):
@@ -117,7 +122,7 @@ class GraphCheck(Strict):
 class Scored(Strict):
     """A metric on the hidden test split; credit linear from `floor` to `target`."""
 
-    metric: Literal["accuracy", "r2", "mae", "mse", "rmse"] = "accuracy"
+    metric: Metric = "accuracy"
     floor: float = Field(..., description="at or below this (above, for errors): no credit")
     target: float = Field(..., description="at or above this (below, for errors): full credit")
 
@@ -199,16 +204,88 @@ class Limits(Strict):
     max_model_mb: int = Field(64, ge=1, description="a bigger .keras file is refused unread")
 
 
+class Release(Strict):
+    """When feedback.md may show the checks Gradescope would hold back."""
+
+    due: AwareDatetime | None = Field(
+        None, description="the due time, with its zone (2026-12-15T23:59:00+01:00); "
+        "after_due_date checks are shown when grading runs after it")
+    published: bool = Field(False, description="grades are published: after_published "
+                            "checks are shown (after_due_date ones too)")
+
+    def shows(self, visibility: str, now: datetime | None = None) -> bool:
+        if visibility == "visible":
+            return True
+        if visibility == "hidden":
+            return False
+        if self.published:
+            return True
+        if visibility == "after_due_date" and self.due is not None:
+            return (now or datetime.now(timezone.utc)) >= self.due
+        return False
+
+    def withheld_until(self, visibility: str) -> str:
+        """For the student: when a withheld check will be shown."""
+        if visibility == "after_due_date" and self.due is not None:
+            return f"after the due date ({self.due.isoformat(sep=' ')})"
+        return "after the due date" if visibility == "after_due_date" else \
+            "when grades are published"
+
+
+class Starter(Strict):
+    """The starter spec, and what to do with a submission that barely changed it."""
+
+    file: str = Field(..., description="the starter spec handed out (left out of the "
+                      "similarity report); relative to the rubric")
+    min_changes: int = Field(1, ge=0, description="a submission with fewer changes from the "
+                             "starter (layer edits + settings changed; names ignored) is "
+                             "flagged in summary.md")
+    zero: bool = Field(False, description="score such a submission 0, with a line saying why")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, v):
+        return {"file": v} if isinstance(v, str) else v
+
+
+class Leaderboard(Strict):
+    """Gradescope's `leaderboard` field and leaderboard.csv."""
+
+    checks: list[str] = Field(..., min_length=1, description="train or model checks whose "
+                              "measured metric is a leaderboard column")
+    pseudonyms: bool = Field(False, description="leaderboard.csv shows a stable pseudonym "
+                             "instead of the submission name")
+
+
+class Gradebook(Strict):
+    """The LMS imports written beside grades.csv (canvas.csv, moodle.csv)."""
+
+    roster: str | None = Field(None, description="CSV with a `student` column (the "
+                               "submission name) and the LMS's identifiers: name, id, "
+                               "sis_user_id, sis_login_id, section, email, username, idnumber")
+    column: str | None = Field(None, description="the gradebook column, e.g. Canvas's "
+                               "'Digits CNN (1234)' (default: the assignment name)")
+    moodle_id: Literal["email", "username", "idnumber"] = Field(
+        "email", description="the roster column Moodle matches students by")
+
+
 class Rubric(Strict):
     kspec_rubric: Literal[1] = Field(1, description="rubric format version")
     assignment: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
-    starter: str | None = Field(None, description="the starter spec handed out (left out of "
-                                "the similarity report); relative to the rubric")
+    starter: Starter | None = Field(None, description="the starter spec handed out: a file "
+                                    "name, or {file, min_changes, zero}")
+    solution: str | None = Field(None, description="the reference solution; `kspec rubric "
+                                 "check` warns about each check it does not pass")
+    total: float | None = Field(None, ge=0, description="the points the checks must sum to "
+                                "(a check for the rubric itself)")
     seed: int = Field(0, ge=0, description="seeds the hidden split and training")
     data: DataSpec = Field(..., description="the teacher's data section; replaces every "
                            "submission's, so the hidden test split stays the teacher's")
     limits: Limits = Field(default_factory=Limits)
+    release: Release = Field(default_factory=Release)
+    leaderboard: Leaderboard | None = None
+    gradebook: Gradebook = Field(default_factory=Gradebook)
     checks: list[Check] = Field(..., min_length=1)
 
     @field_validator("checks")
@@ -235,6 +312,7 @@ class LoadedRubric:
     path: Path
     positions: PositionMap
     sha: str  # of the rubric file: a changed rubric regrades everything
+    warnings: list = None  # rubric lint that does not stop grading (printed by rubric check)
 
     @property
     def folder(self) -> Path:
@@ -243,7 +321,16 @@ class LoadedRubric:
 
     @property
     def starter_path(self) -> Path | None:
-        return (self.path.parent / self.rubric.starter) if self.rubric.starter else None
+        return (self.path.parent / self.rubric.starter.file) if self.rubric.starter else None
+
+    @property
+    def solution_path(self) -> Path | None:
+        return (self.path.parent / self.rubric.solution) if self.rubric.solution else None
+
+    @property
+    def roster_path(self) -> Path | None:
+        roster = self.rubric.gradebook.roster
+        return (self.path.parent / roster) if roster else None
 
 
 def load_rubric(path) -> LoadedRubric:
@@ -266,6 +353,7 @@ def load_rubric(path) -> LoadedRubric:
     positions.place(report.problems)
     if report.errors:
         raise SpecError(report.errors)
+    loaded.warnings = report.warnings
     return loaded
 
 
@@ -292,10 +380,36 @@ def check_rubric(loaded: LoadedRubric) -> Report:
         if check.kind in ("train", "model") and r.data.split.test == 0:
             report.error(("data", "split", "test"), f"the {check.kind} check '{check.name}' "
                          "scores on the hidden test split; give it a fraction, e.g. test: 0.25")
+        if (check.kind == "graph" and body.params and body.params.min is not None
+                and r.limits.max_params and r.limits.max_params < body.params.min):
+            report.warn(("limits", "max_params"), f"{r.limits.max_params:,} is below the "
+                           f"check '{check.name}' budget ({body.params}): a model that earns "
+                           "its points is never trained; raise the limit")
+        elif (check.kind == "graph" and body.params and body.params.max is not None
+              and r.limits.max_params and r.limits.max_params < body.params.max):
+            report.warn(("limits", "max_params"), f"{r.limits.max_params:,} is below the "
+                           f"check '{check.name}' budget ({body.params}): a model between "
+                           "the two passes the check but is not trained; make them agree")
     if r.starter:
         starter = loaded.starter_path
         if not starter.is_file():
-            report.error(("starter",), f"no starter file {starter}")
+            report.error(("starter", "file"), f"no starter file {starter}")
+    if r.leaderboard:
+        kinds = {c.name: c.kind for c in r.checks}
+        for j, name in enumerate(r.leaderboard.checks):
+            if kinds.get(name) not in ("train", "model"):
+                from ..core.base import did_you_mean
+                why = (f"'{name}' is a {kinds[name]} check" if name in kinds else
+                       f"no check is named '{name}'{did_you_mean(name, list(kinds))}")
+                report.error(("leaderboard", "checks", j), f"{why}; a leaderboard column is "
+                             "the metric of a train or model check")
+    if r.total is not None and abs(r.total - r.max_score) > 1e-9:
+        report.error(("total",), f"the checks' points sum to {r.max_score:g}, not {r.total:g}; "
+                     "change a check's points or the total")
+    if r.solution and not loaded.solution_path.is_file():
+        report.error(("solution",), f"no solution file {loaded.solution_path}")
+    if r.gradebook.roster and not loaded.roster_path.is_file():
+        report.error(("gradebook", "roster"), f"no roster file {loaded.roster_path}")
     return report
 
 
@@ -335,3 +449,29 @@ def _check_activation(name, path, report):
     from ..core.base import did_you_mean
     if name != "linear" and ACTIVATIONS.lookup(name) is None:
         report.error(path, f"unknown activation '{name}'{did_you_mean(name, ACTIVATIONS.names())}")
+
+
+def solution_warnings(loaded: LoadedRubric) -> list[str]:
+    """What the reference solution misses, check by check (those that need no
+    training; `kspec rubric calibrate` trains it): a check the solution fails names a
+    path it does not set, a budget it breaks, a layer it lacks."""
+    if loaded.solution_path is None:
+        return []
+    from .phases import static_phase
+    path = loaded.solution_path.resolve()
+    static = static_phase(str(loaded.path.resolve()), {
+        "student": path.stem, "spec": str(path), "folder": None, "root": str(path.parent)})
+    if static["status"] != "ok":
+        return [f"the solution {loaded.rubric.solution} is {static['status']}: "
+                + static["note"].splitlines()[0]]
+    out = []
+    for check in loaded.rubric.checks:
+        o = static["outcomes"].get(check.name)
+        if o is not None and o["score"] < o["points"] - 1e-9:
+            failed = [line for line in o["found"] if not line.startswith("passed")]
+            out.append(f"the solution earns {o['score']:g} / {o['points']:g} on "
+                       f"'{check.name}': {'; '.join(failed)}")
+        plan = static["train"].get(check.name, {})
+        if "skip" in plan:
+            out.append(f"the solution would not be trained for '{check.name}': {plan['skip']}")
+    return out

@@ -46,7 +46,11 @@ def trained_outcome(check, limits, plan: dict, result: dict | None) -> Outcome:
         found += "; training was stopped at the time limit"
     if len(runs) < len(plan["seeds"]):
         found += f"; only {len(runs)} of {len(plan['seeds'])} runs finished in time"
-    return _credit(check, body, value, found)
+    outcome = _credit(check, body, value, found)
+    if body.metric in ("balanced_accuracy", "min_class_accuracy") and runs[0].get("per_class"):
+        classes = ", ".join(f"{c}: {v:.2f}" for c, v in runs[0]["per_class"].items())
+        outcome.found.append(f"test accuracy of each class: {classes}")
+    return outcome
 
 
 def model_outcome(check, limits, plan: dict, result: dict | None) -> Outcome:
@@ -68,4 +72,4 @@ def _credit(check, body, value: float, found: str) -> Outcome:
             f"partial credit ({fraction:.0%})")
     return for_check(check, fraction, [f"{found}: {word}"],
                      [f"expected: no credit at {body.floor:g}, full credit at {body.target:g} "
-                      f"({body.metric}), linear in between"])
+                      f"({body.metric}), linear in between"], value=round(float(value), 6))

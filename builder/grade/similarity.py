@@ -71,6 +71,14 @@ def _changed(settings: dict, starter: dict) -> dict:
     return {k: v for k, v in settings.items() if starter.get(k) != v}
 
 
+def departure(structure: dict, starter: dict) -> int:
+    """How far a submission went from the starter: layer edits plus settings changed
+    (layer and spec names do not count)."""
+    a, s = structure["settings"], starter["settings"]
+    settings = sum(1 for k in set(a) | set(s) if a.get(k) != s.get(k))
+    return edit_distance(structure["layers"], starter["layers"]) + settings
+
+
 def compare(a: str, sa: dict, b: str, sb: dict, starter: dict | None) -> Pair:
     starter = starter or {"layers": [], "settings": {}}
     la, lb, ls = sa["layers"], sb["layers"], starter["layers"]

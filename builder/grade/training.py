@@ -8,7 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .metrics import score
+from .metrics import per_class_accuracy, score
+
+PER_CLASS = ("balanced_accuracy", "min_class_accuracy")  # these show each class's too
 
 
 class NotScored(Exception):
@@ -59,8 +61,11 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
                 callbacks=[cb.build(Path(tmp)) for cb in t.callbacks] + [stop]).history
         y_pred = model.predict(x_test, batch_size=max(t.batch_size, 256), verbose=0)
         values = {m: score(m, y_test, y_pred, logits) for m in metrics}
-        runs.append({"seed": seed, "values": values, "epochs_run": len(history.get("loss", [])),
-                     "stopped_for_time": stop.fired})
+        run = {"seed": seed, "values": values, "epochs_run": len(history.get("loss", [])),
+               "stopped_for_time": stop.fired}
+        if any(m in PER_CLASS for m in metrics):
+            run["per_class"] = per_class_accuracy(y_test, y_pred, logits)
+        runs.append(run)
     return {"runs": runs}
 
 

@@ -95,6 +95,11 @@ def parse_spec(data, positions: PositionMap, path: Path | None = None, check=Tru
     if not isinstance(data, dict):
         raise SpecError([Problem((), "a spec is a mapping with name, data, model and train",
                                  position=positions.locate(()))])
+    if "kspec_rubric" in data or ({"assignment", "checks"} <= set(data) and "name" not in data):
+        key = ("kspec_rubric",) if "kspec_rubric" in data else ("checks",)
+        raise SpecError([Problem(key, "this file is a grading rubric, not a spec; check it "
+                                 f"with `kspec rubric check {path or positions.file}`",
+                                 position=positions.locate(key))])
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
