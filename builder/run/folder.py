@@ -6,9 +6,7 @@ when the run has finished; each file is written whole or not at all (core/atomic
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -16,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.atomic import write_text
+from ..core.csv_out import csv_text  # noqa: F401  (the one CSV writer; imported from here too)
 
 
 class RunFolderError(Exception):
@@ -38,14 +37,6 @@ def default_dir(name: str, root: Path = Path("runs")) -> Path:
         n += 1
         path = root / f"{name}-{stamp}-{n}"
     return path
-
-
-def csv_text(header: list, rows: list) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
 
 
 class RunFolder:
