@@ -29,9 +29,16 @@ def user_errors(fn):
         except (DataLoadError, RunFolderError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-        except KeyboardInterrupt:
-            # a run folder is only renamed into place when complete, so nothing half-made stays
-            click.echo("interrupted; nothing was saved", err=True)
+        except KeyboardInterrupt as exc:
+            # a run folder is only renamed into place when complete; an interrupted
+            # training keeps its last finished epoch in RUN.partial/ (run/checkpoint.py)
+            partial = getattr(exc, "kspec_resume", None)
+            if partial is None:
+                click.echo("interrupted; nothing was saved", err=True)
+            else:
+                from builder.run.folder import resume_command
+                click.echo(f"interrupted; the last finished epoch is kept in {partial}; "
+                           f"continue with: {resume_command(partial)}", err=True)
             sys.exit(130)
     return wrapper
 
@@ -148,18 +155,32 @@ def summary(spec, overrides):
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("spec", required=False)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="run folder to write (default runs/<name>-<time>)")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="override train.epochs")
+@click.option("--resume", type=click.Path(path_type=Path), default=None, metavar="RUN.partial",
+              help="continue an interrupted run from its last finished epoch (no SPEC)")
 @set_option
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 @user_errors
-def train(spec, out, epochs, overrides, quiet):
-    """Train SPEC, evaluate it on the test split and save the run folder."""
-    from builder.spec.load import load_spec
-    loaded = load_spec(spec, overrides)
-    _warn(loaded.warnings)
+def train(spec, out, epochs, resume, overrides, quiet):
+    """Train SPEC, evaluate it on the test split and save the run folder.
+
+    Every finished epoch is kept in RUN.partial/ until the run ends: after Ctrl-C or a
+    crash, `kspec train --resume RUN.partial` continues where it stopped."""
+    if resume is not None:
+        if spec or out or epochs or overrides:
+            raise click.UsageError("--resume continues a run as it was started: give no SPEC, "
+                                   "--out, --epochs or --set with it")
+        from builder.run.checkpoint import resume_spec
+        loaded, epochs = resume_spec(resume)
+    elif spec is None:
+        raise click.UsageError("give a SPEC to train, or --resume RUN.partial")
+    else:
+        from builder.spec.load import load_spec
+        loaded = load_spec(spec, overrides)
+        _warn(loaded.warnings)
     from builder.tasks import TASKS
     result = TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs,
                                            verbose=0 if quiet else None)
