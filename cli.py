@@ -18,6 +18,7 @@ def user_errors(fn):
     """Print problems caused by the user's spec or data; exit 1, no traceback."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from builder.core.files import FileRefused
         from builder.data.sources import DataLoadError
         from builder.run.folder import RunFolderError
         try:
@@ -26,7 +27,7 @@ def user_errors(fn):
             for p in exc.problems:
                 click.echo(p.render(), err=True)
             sys.exit(1)
-        except (DataLoadError, RunFolderError) as exc:
+        except (DataLoadError, RunFolderError, FileRefused) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt as exc:
@@ -286,13 +287,16 @@ def evaluate(run_dir, data_file):
 @click.option("--temperature", type=click.FloatRange(min=0), default=1.0,
               help="language models: 0 picks the likeliest token, higher is more varied")
 @click.option("--seed", type=int, default=0, help="language models: sampling seed")
+@click.option("--resize", is_flag=True,
+              help="images of another size than the model's input are resized (bilinear) "
+                   "instead of refused")
 @user_errors
-def predict(run_dir, input_path, out, length, temperature, seed):
+def predict(run_dir, input_path, out, length, temperature, seed, resize):
     """Predictions of the model in RUN_DIR for new raw inputs (the run's preprocessing applies)."""
     from builder.tasks.base import use
     from builder.tasks.supervised.use import write_predictions
     predictions = use("predict", run_dir, input_path=input_path, length=length,
-                      temperature=temperature, seed=seed)
+                      temperature=temperature, seed=seed, resize=resize or None)
     text = write_predictions(predictions, out)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))

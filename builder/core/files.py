@@ -25,7 +25,12 @@ IMAGE_PIXELS_MAX = 64 * 1000 * 1000  # 64 megapixels: far above any course image
 
 
 class FileRefused(ValueError):
-    """A path that is not a regular file of bounded size; the message says why, in one line."""
+    """A path that is not a regular file of bounded size; the message says why, in one line.
+    `missing`: there is nothing at the path (callers may word that their own way)."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
 
 
 def size_text(n: int) -> str:
@@ -71,7 +76,7 @@ def check_user_file(path, max_bytes: int, what: str = "file", root=None,
     except FileNotFoundError:
         if os.path.islink(path):
             raise FileRefused(f"{name} is a link to nothing") from None
-        raise FileRefused(f"{name} does not exist") from None
+        raise FileRefused(f"{name} does not exist", missing=True) from None
     except OSError as exc:
         raise FileRefused(f"cannot read {name}: {exc.strerror or exc}") from None
     _check_stat(st, name, max_bytes, what)

@@ -85,11 +85,13 @@ class SavedPreprocessing:
                                 f"({type(exc).__name__}: {str(exc)[:120]}); train the spec "
                                 "again") from None
 
-    def read_input(self, path: Path):
-        """A file or folder given to predict -> (raw inputs, a label per example)."""
+    def read_input(self, path: Path, resize: bool = False):
+        """A file or folder given to predict -> (raw inputs, a label per example);
+        `resize`: images of another size than the model's are resized, not refused."""
         if not path.exists():
             raise DataLoadError(f"{path} does not exist")
         return self.source.read_input(path, {**self.raw.get("source_state", {}),
                                              "raw_shape": self.raw.get("raw_shape"),
                                              "raw_dtype": self.raw.get("raw_dtype"),
-                                             "feature_names": self.raw.get("feature_names")})
+                                             "feature_names": self.raw.get("feature_names"),
+                                             "resize": resize})
