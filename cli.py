@@ -211,7 +211,8 @@ def list_specs():
 def show(name):
     """Print the bundled spec NAME (or any spec file)."""
     from builder.spec.library import resolve_spec_path
-    click.echo(resolve_spec_path(name).read_text(encoding="utf-8"), nl=False)
+    from builder.spec.load import read_text  # a regular file of bounded size
+    click.echo(read_text(resolve_spec_path(name)), nl=False)
 
 
 @main.command()

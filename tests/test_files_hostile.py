@@ -34,6 +34,7 @@ def test_a_batch_with_a_dev_zero_link_a_fifo_and_a_formula_name_grades_to_the_en
     folder = subs / "folder_with_pipe"  # a FIFO inside a folder submission, beside a spec
     write(folder, "submission.yaml", spec("folder_with_pipe"))
     os.mkfifo(folder / "notes.txt")
+    (folder / "weights.bin").symlink_to("/dev/zero")
 
     result = {}
     worker = threading.Thread(target=lambda: result.update(
@@ -43,7 +44,7 @@ def test_a_batch_with_a_dev_zero_link_a_fifo_and_a_formula_name_grades_to_the_en
     assert not worker.is_alive(), "grading blocked on a hostile file"
     by = {g.student: g for g in result["r"].graded}
     assert by["fine"].score == 2 and by["also_fine"].score == 2
-    assert by["folder_with_pipe"].score == 2  # the FIFO beside it is hashed, never read
+    assert by["folder_with_pipe"].score == 2  # the FIFO and link beside it: hashed, never read
     for student, words in (("zero", "is a link to a file outside the submissions folder"),
                            ("pipe", "is a FIFO (named pipe), not a regular file")):
         assert by[student].score == 0 and words in by[student].note, by[student].note

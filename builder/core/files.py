@@ -20,7 +20,7 @@ MB = 1 << 20
 SPEC_MAX = 4 * MB  # a YAML spec, rubric or run-folder spec.yaml
 JSON_MAX = 256 * MB  # a run folder's JSON (preprocess.json holds a vocabulary, statistics)
 DATA_MAX = 8 * 1024 * MB  # a data file on disk (a CSV, an .npz, a model)
-EXPANDED_MAX = 2 * 1024 * MB - 1  # what an array or image may expand to in memory
+EXPANDED_MAX = 1024 * MB  # what arrays may expand to in memory (1 GiB)
 IMAGE_PIXELS_MAX = 64 * 1000 * 1000  # 64 megapixels: far above any course image
 
 
