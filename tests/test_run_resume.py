@@ -66,6 +66,8 @@ def test_a_run_killed_after_its_second_epoch_resumes_to_the_same_final_metrics(t
     result = cli("train", "--resume", partial, "-q")
     assert result.exit_code == 0, result.stderr
     assert f"saved run: {killed}" in result.stdout and not partial.exists()
+    again = cli("train", "--resume", killed)
+    assert again.exit_code == 1 and "is a finished run; there is nothing to resume" in again.stderr
     assert sorted(p.name for p in killed.iterdir()) == [
         "history.csv", "learning_curves.png", "metrics.json", "model.keras", "preprocess.json",
         "spec.yaml"]  # the checkpoint is gone with the .partial name
@@ -136,6 +138,7 @@ def test_resume_refuses_what_is_not_an_interrupted_run(cli, tmp_path):
         assert result.exit_code == 1 and words in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     assert cli("train", "--resume", tmp_path / "x.partial", "breast_cancer_mlp").exit_code == 2
+    assert cli("train").exit_code == 2  # neither a SPEC nor --resume
     assert (tmp_path / "x.partial" / "mine.txt").read_text() == "mine"
 
 

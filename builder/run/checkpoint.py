@@ -76,6 +76,8 @@ def _partial_folder(partial: Path) -> Path:
     if partial.is_symlink() or not partial.is_dir():
         raise RunFolderError(f"{partial} is not a folder of an interrupted run (kspec train "
                              "keeps them as RUN.partial/)")
+    if (partial / "metrics.json").is_file() and not (partial / MARK).is_file():
+        raise RunFolderError(f"{partial} is a finished run; there is nothing to resume")
     if not partial.name.endswith(".partial") or not (partial / MARK).is_file():
         raise RunFolderError(f"{partial} was not made by kspec train; --resume takes a "
                              "RUN.partial folder that an interrupted run kept")
@@ -114,8 +116,8 @@ def resume_spec(partial):
         if not isinstance(saved, dict) or saved.get("format") != FORMAT:
             raise ValueError("not a resume file of this kspec version")
         spec_path = Path(saved["spec_path"] or Path(saved["base"]) / "spec.yaml")
-        loaded = parse_spec(saved["spec"], PositionMap(str(partial / RESUME)), spec_path,
-                            check=False)
+        positions = PositionMap(str(partial / RESUME))
+        loaded = parse_spec(saved["spec"], positions, spec_path, check=False)
     except FileRefused as exc:
         raise RunFolderError(str(exc)) from None
     except (ValueError, KeyError, TypeError, SpecError) as exc:
