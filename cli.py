@@ -18,6 +18,7 @@ def user_errors(fn):
     """Print problems caused by the user's spec or data; exit 1, no traceback."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from builder.core.files import FileRefused
         from builder.data.sources import DataLoadError
         from builder.run.folder import RunFolderError
         try:
@@ -26,12 +27,19 @@ def user_errors(fn):
             for p in exc.problems:
                 click.echo(p.render(), err=True)
             sys.exit(1)
-        except (DataLoadError, RunFolderError) as exc:
+        except (DataLoadError, RunFolderError, FileRefused) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-        except KeyboardInterrupt:
-            # a run folder is only renamed into place when complete, so nothing half-made stays
-            click.echo("interrupted; nothing was saved", err=True)
+        except KeyboardInterrupt as exc:
+            # a run folder is only renamed into place when complete; an interrupted
+            # training keeps its last finished epoch in RUN.partial/ (run/checkpoint.py)
+            partial = getattr(exc, "kspec_resume", None)
+            if partial is None:
+                click.echo("interrupted; nothing was saved", err=True)
+            else:
+                from builder.run.folder import resume_command
+                click.echo(f"interrupted; the last finished epoch is kept in {partial}; "
+                           f"continue with: {resume_command(partial)}", err=True)
             sys.exit(130)
     return wrapper
 
@@ -148,18 +156,32 @@ def summary(spec, overrides):
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("spec", required=False)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="run folder to write (default runs/<name>-<time>)")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="override train.epochs")
+@click.option("--resume", type=click.Path(path_type=Path), default=None, metavar="RUN.partial",
+              help="continue an interrupted run from its last finished epoch (no SPEC)")
 @set_option
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 @user_errors
-def train(spec, out, epochs, overrides, quiet):
-    """Train SPEC, evaluate it on the test split and save the run folder."""
-    from builder.spec.load import load_spec
-    loaded = load_spec(spec, overrides)
-    _warn(loaded.warnings)
+def train(spec, out, epochs, resume, overrides, quiet):
+    """Train SPEC, evaluate it on the test split and save the run folder.
+
+    Every finished epoch is kept in RUN.partial/ until the run ends: after Ctrl-C or a
+    crash, `kspec train --resume RUN.partial` continues where it stopped."""
+    if resume is not None:
+        if spec or out or epochs or overrides:
+            raise click.UsageError("--resume continues a run as it was started: give no SPEC, "
+                                   "--out, --epochs or --set with it")
+        from builder.run.checkpoint import resume_spec
+        loaded, epochs = resume_spec(resume)
+    elif spec is None:
+        raise click.UsageError("give a SPEC to train, or --resume RUN.partial")
+    else:
+        from builder.spec.load import load_spec
+        loaded = load_spec(spec, overrides)
+        _warn(loaded.warnings)
     from builder.tasks import TASKS
     result = TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs,
                                            verbose=0 if quiet else None)
@@ -189,7 +211,8 @@ def list_specs():
 def show(name):
     """Print the bundled spec NAME (or any spec file)."""
     from builder.spec.library import resolve_spec_path
-    click.echo(resolve_spec_path(name).read_text(encoding="utf-8"), nl=False)
+    from builder.spec.load import read_text  # a regular file of bounded size
+    click.echo(read_text(resolve_spec_path(name)), nl=False)
 
 
 @main.command()
@@ -265,13 +288,16 @@ def evaluate(run_dir, data_file):
 @click.option("--temperature", type=click.FloatRange(min=0), default=1.0,
               help="language models: 0 picks the likeliest token, higher is more varied")
 @click.option("--seed", type=int, default=0, help="language models: sampling seed")
+@click.option("--resize", is_flag=True,
+              help="images of another size than the model's input are resized (bilinear) "
+                   "instead of refused")
 @user_errors
-def predict(run_dir, input_path, out, length, temperature, seed):
+def predict(run_dir, input_path, out, length, temperature, seed, resize):
     """Predictions of the model in RUN_DIR for new raw inputs (the run's preprocessing applies)."""
     from builder.tasks.base import use
     from builder.tasks.supervised.use import write_predictions
     predictions = use("predict", run_dir, input_path=input_path, length=length,
-                      temperature=temperature, seed=seed)
+                      temperature=temperature, seed=seed, resize=resize or None)
     text = write_predictions(predictions, out)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))

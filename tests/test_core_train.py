@@ -155,18 +155,24 @@ def test_existing_run_folder_is_never_overwritten(cli, tmp_path):
     assert (out / "keep.txt").read_text() == "mine"
 
 
-def test_a_crash_mid_training_leaves_no_run_folder(tmp_path, monkeypatch):
+def test_a_crash_mid_training_leaves_no_run_folder_but_keeps_its_checkpoint(tmp_path,
+                                                                            monkeypatch):
+    """Updated for resumable runs (issue 17): the crash after the last epoch leaves no
+    finished run, but the .partial folder keeps the checkpoint and says how to resume."""
     import builder.tasks.supervised.trainer as sup
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
     monkeypatch.setattr(sup, "write_run", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError) as caught:
         train(load_spec("breast_cancer_mlp", ["train.epochs=1"]), out=tmp_path / "run", verbose=0)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["run.partial"]
+    assert (tmp_path / "run.partial" / "checkpoint.npz").is_file()
+    assert f"kspec train --resume {tmp_path / 'run.partial'}" in " ".join(caught.value.__notes__)
 
 
-def test_ctrl_c_during_training_says_so_and_saves_nothing(cli, tmp_path, monkeypatch):
+def test_ctrl_c_before_the_first_epoch_ends_says_so_and_saves_nothing(cli, tmp_path,
+                                                                       monkeypatch):
     import builder.tasks.supervised.trainer as sup
 
     def interrupted(*a, **k):

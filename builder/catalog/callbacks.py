@@ -58,7 +58,8 @@ class CSVLogger(Callback):
     doc: ClassVar[str] = "writes each epoch's logs to epochs.csv as training goes"
 
     def build(self, run_dir):
-        return keras().callbacks.CSVLogger(str(run_dir / "epochs.csv"))
+        # append: a run folder starts empty, and a resumed run continues the file
+        return keras().callbacks.CSVLogger(str(run_dir / "epochs.csv"), append=True)
 
 
 @CALLBACKS.register("tensorboard")

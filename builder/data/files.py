@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from ..core.base import did_you_mean
+from ..core.files import DATA_MAX, FileRefused, read_user_text
 from .errors import DataLoadError
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value
@@ -28,16 +30,23 @@ def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path
 def read_csv(path: Path, where: tuple, delimiter: str = ","):
     """-> (header, rows, the file line of each row); every row must have as many fields
     as the header (blank lines are skipped)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            lines = list(csv.reader(fh, delimiter=delimiter))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    try:  # a regular file of bounded size (core/files.py), then parsed
+        text = read_user_text(path, DATA_MAX, "CSV file")
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except FileRefused as exc:
+        raise DataLoadError(str(exc), where) from None
+    except (OSError, csv.Error) as exc:
         raise DataLoadError(f"cannot read {path} as CSV: {exc}", where) from None
     numbered = [(i + 1, row) for i, row in enumerate(lines) if any(c.strip() for c in row)]
     if not numbered:
         raise DataLoadError(f"{path} is empty; a CSV needs a header row and data rows", where)
     (_, header), body = numbered[0], numbered[1:]
     header = [h.strip() for h in header]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        cols = ", ".join(str(i + 1) for i, h in enumerate(header) if h == twice[0])
+        raise DataLoadError(f"{path}: the header names column '{twice[0]}' more than once "
+                            f"(columns {cols}); give each column its own name", where)
     for line, row in body:
         if len(row) != len(header):
             raise DataLoadError(f"{path} line {line} has {len(row)} fields but the header has "

@@ -26,7 +26,7 @@ def read_table_input(path: Path, state: dict):
     raw_shape = tuple(state.get("raw_shape") or ())
     suffix = path.suffix.lower()
     if path.is_dir() or suffix in IMAGE_SUFFIXES:
-        return read_images(path, raw_shape)
+        return read_images(path, raw_shape, bool(state.get("resize")))
     if suffix in (".npy", ".npz"):
         return read_arrays(path, raw_shape)
     if suffix in (".csv", ".tsv", ".txt"):
@@ -68,6 +68,11 @@ def read_arrays(path: Path, raw_shape: tuple):
             raise DataLoadError(f"{path} holds {', '.join(data)}; name the inputs 'x'")
         data = data[key]
     x = np.asarray(data)
+    if x.dtype.kind not in "biuf":
+        raise DataLoadError(f"{path} holds {x.dtype} values ({_kind_name(x)}); the model takes "
+                            "numbers")
+    if x.ndim == 0 or x.size == 0:
+        raise DataLoadError(f"{path} holds no examples (an array of shape {list(x.shape)})")
     if raw_shape and tuple(x.shape) == raw_shape:
         x = x[None]  # a single example
     if raw_shape and tuple(x.shape[1:]) != raw_shape:
@@ -76,7 +81,14 @@ def read_arrays(path: Path, raw_shape: tuple):
     return x, [f"index {i}" for i in range(len(x))]
 
 
-def read_images(path: Path, raw_shape: tuple):
+def _kind_name(x) -> str:
+    return {"U": "text", "S": "bytes", "O": "objects", "c": "complex numbers",
+            "M": "dates", "m": "time spans", "V": "records"}.get(x.dtype.kind, "not numbers")
+
+
+def read_images(path: Path, raw_shape: tuple, resize: bool = False):
+    """An image file or a folder of them -> examples of `raw_shape`. An image of
+    another size is refused unless `resize` (kspec predict --resize)."""
     if len(raw_shape) not in (2, 3) or (len(raw_shape) == 3 and raw_shape[2] not in (1, 3, 4)):
         raise DataLoadError(f"this model was trained on examples of shape {list(raw_shape)}, "
                             "not images; give a .csv or .npy file")
@@ -86,7 +98,7 @@ def read_images(path: Path, raw_shape: tuple):
     if not files:
         raise DataLoadError(f"no image files in {path}")
     try:
-        images = np.stack([read_image(f, raw_shape[:2], mode) for f in files])
+        images = np.stack([read_image(f, raw_shape[:2], mode, resize) for f in files])
     except NotAnImage as exc:
         raise DataLoadError(str(exc)) from None
     if len(raw_shape) == 2:

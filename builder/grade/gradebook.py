@@ -18,8 +18,9 @@ stands in for the login (Canvas's SIS Login ID; Moodle's username, whatever
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
+
+from ..core.csv_out import csv_text
 
 ROSTER_COLUMNS = ("student", "name", "id", "sis_user_id", "sis_login_id", "section", "email",
                   "username", "idnumber")
@@ -57,27 +58,24 @@ def _column(rubric) -> str:
 
 
 def canvas_csv(rubric, graded, roster: dict[str, dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", _column(rubric)])
+    rows = []
     for g in sorted(graded, key=lambda g: g.student):
         r = roster.get(g.student, {})
         login = r.get("sis_login_id") or ("" if roster else g.student)
-        writer.writerow([r.get("name") or g.student, r.get("id", ""), r.get("sis_user_id", ""),
-                         login, r.get("section", ""), f"{g.score:g}"])
-    return buf.getvalue()
+        rows.append([r.get("name") or g.student, r.get("id", ""), r.get("sis_user_id", ""),
+                     login, r.get("section", ""), f"{g.score:g}"])
+    return csv_text(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", _column(rubric)],
+                    rows)
 
 
 def moodle_csv(rubric, graded, roster: dict[str, dict]) -> str:
     key = rubric.gradebook.moodle_id if roster else "username"  # no roster: the names
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([MOODLE_HEADERS[key], "Student", _column(rubric)])
+    rows = []
     for g in sorted(graded, key=lambda g: g.student):
         r = roster.get(g.student, {})
         ident = r.get(key, "") if roster else g.student
-        writer.writerow([ident, r.get("name") or g.student, f"{g.score:g}"])
-    return buf.getvalue()
+        rows.append([ident, r.get("name") or g.student, f"{g.score:g}"])
+    return csv_text([MOODLE_HEADERS[key], "Student", _column(rubric)], rows)
 
 
 def unmatched(rubric, graded, roster: dict[str, dict]) -> list[str]:

@@ -5,10 +5,9 @@ it), and `leaderboard.csv` for the teacher to post, ranked by the first column,
 with a stable pseudonym per student when the rubric asks for it."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 
+from ..core.csv_out import csv_text
 from .rubric import METRICS
 
 
@@ -53,9 +52,7 @@ def leaderboard_csv(rubric, graded) -> str | None:
 
     ranked = [g for g in graded if value(g, first) is not None]
     ranked.sort(key=lambda g: (-value(g, first) if higher else value(g, first), g.student))
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["rank", "name"] + [name for name, _ in columns] + ["score"])
+    rows = []
     rank, previous = 0, None
     for i, g in enumerate(ranked, 1):
         if value(g, first) != previous:  # ties share a rank
@@ -63,6 +60,6 @@ def leaderboard_csv(rubric, graded) -> str | None:
         name = (pseudonym(rubric.assignment, g.student) if rubric.leaderboard.pseudonyms
                 else g.student)
         row = [value(g, n) for n, _ in columns]
-        writer.writerow([rank, name] + ["" if v is None else f"{v:.4f}" for v in row]
-                        + [f"{g.score:g}"])
-    return buf.getvalue()
+        rows.append([rank, name] + ["" if v is None else f"{v:.4f}" for v in row]
+                    + [f"{g.score:g}"])
+    return csv_text(["rank", "name"] + [name for name, _ in columns] + ["score"], rows)

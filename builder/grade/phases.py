@@ -15,6 +15,7 @@ from ..core.problems import Report, SpecError
 from .fingerprint import structure, training_key
 from .rubric import load_rubric
 from .static_checks import GraphFacts, graph_check, lint_check, spec_check
+from ..core.files import FileRefused, check_user_file
 from .submission import (Rejected, Submission, check_data_paths, inside, merge_teacher_data,
                          read_spec)
 
@@ -136,11 +137,22 @@ def _model_files(rubric, s: Submission) -> dict:
                                f"{len(files)} .keras files in the submission; keep one"}
         elif not inside(files[0], s.root):
             out[check.name] = {"skip": f"{files[0].name} is a link out of the submissions folder"}
+        elif (refused := _unreadable(files[0], s)) is not None:
+            out[check.name] = {"skip": refused}
         elif files[0].stat().st_size > rubric.limits.max_model_mb * 2**20:
             out[check.name] = {"skip": f"{files[0].name} is over {rubric.limits.max_model_mb} MB"}
         else:
             out[check.name] = {"path": str(files[0]), "metric": check.model.metric}
     return out
+
+
+def _unreadable(path: Path, s: Submission) -> str | None:
+    """Why a submission's file is not a regular file kspec may read (None: it is)."""
+    try:
+        check_user_file(path, 1 << 62, ".keras file", s.root, path.name)
+    except FileRefused as exc:
+        return str(exc)
+    return None
 
 
 def train_phase(rubric_path: str, plan: dict, deadline: float) -> dict:

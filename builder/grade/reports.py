@@ -10,13 +10,12 @@ the rubric's `release.due`, `after_published` once `release.published` is true.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.atomic import write_json, write_text
+from ..core.csv_out import csv_text
 from .outcome import Outcome
 from .rubric import Release
 
@@ -172,13 +171,11 @@ def write_feedback(folder: Path, g: Graded, rubric, now=None):
 
 
 def grades_csv(rubric, graded: list[Graded]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
     names = [c.name for c in rubric.checks]
-    writer.writerow(["student", "score", "max_score", "status"] + names + ["note"])
+    rows = []
     for g in sorted(graded, key=lambda g: g.student):
         by_name = {o.name: o.score for o in g.outcomes}
         note = " ".join(g.note.split())[:300]
-        writer.writerow([g.student, f"{g.score:g}", f"{g.max_score:g}", g.status]
-                        + [f"{by_name.get(n, 0):g}" for n in names] + [note])
-    return buf.getvalue()
+        rows.append([g.student, f"{g.score:g}", f"{g.max_score:g}", g.status]
+                    + [f"{by_name.get(n, 0):g}" for n in names] + [note])
+    return csv_text(["student", "score", "max_score", "status"] + names + ["note"], rows)

@@ -16,12 +16,12 @@ similarity is a reason to look, never a finding.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import dataclass
 from itertools import combinations
+
+from ..core.csv_out import csv_text
 
 
 @dataclass
@@ -103,16 +103,12 @@ def rank(structures: dict[str, dict], starter: dict | None) -> list[Pair]:
 
 
 def to_csv(pairs: list[Pair]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["student_a", "student_b", "similarity", "identical_spec",
+    return csv_text(["student_a", "student_b", "similarity", "identical_spec",
                      "layer_edit_distance", "settings_distance", "shared_changes",
-                     "changes_from_starter"])
-    for p in pairs:
-        writer.writerow([p.a, p.b, f"{p.similarity:.4f}", "yes" if p.identical else "no",
-                         p.layer_distance, f"{p.settings_distance:.4f}", p.shared_changes,
-                         p.changes])
-    return buf.getvalue()
+                     "changes_from_starter"],
+                    [[p.a, p.b, f"{p.similarity:.4f}", "yes" if p.identical else "no",
+                      p.layer_distance, f"{p.settings_distance:.4f}", p.shared_changes,
+                      p.changes] for p in pairs])
 
 
 def summary(pairs: list[Pair], threshold: float = 0.5, top: int = 5) -> list[str]:

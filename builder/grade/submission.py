@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ..core.files import MB, FileRefused, check_user_file, inside, open_user_file, read_user_text
 from ..core.problems import Problem, SpecError
 from ..spec.paths import dotted
 from ..spec.yamlpos import load_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 PREFERRED = ("submission", "spec", "model")  # stems picked when a folder holds several
+DIGEST_MAX = 512 * MB  # files hashed by content for resume (a bigger one: by size and time)
 
 
 class Rejected(Exception):
@@ -41,19 +44,32 @@ class Submission:
         return str(PurePosixPath(*self.spec.relative_to(self.root).parts))
 
     def files(self) -> list[Path]:
+        """Every entry of the submission that is not a folder: devices, FIFOs and links
+        out are listed too (and refused when read), so none is silently skipped."""
         if self.folder is not None:
-            return sorted(p for p in self.folder.rglob("*") if p.is_file())
+            return sorted(p for p in self.folder.rglob("*") if p.is_symlink() or not p.is_dir())
         return [self.spec] if self.spec else []
 
     def digest(self) -> str:
-        """Changes when any file of the submission changes (resume regrades it)."""
+        """Changes when any file of the submission changes (resume regrades it).
+
+        Runs in the grader's parent process, outside every sandbox limit, so it reads
+        only regular files inside the submissions folder, up to DIGEST_MAX each (a
+        /dev/zero link or a FIFO would otherwise stop the whole batch); anything else
+        is hashed by the reason it is refused, a bigger file by its size and time."""
         h = hashlib.sha256()
         for path in self.files():
             h.update(str(path.relative_to(self.root)).encode() + b"\0")
             try:
-                with open(path, "rb") as fh:
+                with open_user_file(path, DIGEST_MAX, "submission file", self.root) as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         h.update(block)
+            except FileRefused as exc:
+                try:
+                    st = os.stat(path)
+                    h.update(f"refused {st.st_mode} {st.st_size} {st.st_mtime_ns}".encode())
+                except OSError:
+                    h.update(f"refused {exc}".encode())
             except OSError:
                 h.update(b"unreadable")
         return h.hexdigest()[:16]
@@ -99,27 +115,20 @@ def from_folder(folder: Path, root: Path) -> Submission:
     return Submission(folder.name, None, folder, root, problem)
 
 
-def inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
-
-
 def read_spec(sub: Submission, max_kb: int):
     """The submission's YAML as (data, positions). Raises Rejected or SpecError."""
     if sub.problem:
         raise Rejected(sub.problem)
     if not inside(sub.spec, sub.root):
         raise Rejected(f"{sub.display} is a link to a file outside the submissions folder")
-    size = sub.spec.stat().st_size
-    if size > max_kb * 1024:
-        raise Rejected(f"{sub.display} is {size // 1024} KB; a spec must stay under {max_kb} KB")
-    try:
-        text = sub.spec.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise Rejected(f"{sub.display} is not UTF-8 text") from None
+    try:  # a regular file (no device, FIFO or link out), read in the bounds it is given
+        size = check_user_file(sub.spec, 1 << 62, "spec", sub.root, sub.display).st_size
+        if size > max_kb * 1024:
+            raise Rejected(f"{sub.display} is {size // 1024} KB; a spec must stay under "
+                           f"{max_kb} KB")
+        text = read_user_text(sub.spec, max_kb * 1024, "spec", sub.root, sub.display)
+    except FileRefused as exc:
+        raise Rejected(str(exc)) from None
     data, positions = load_yaml(text, sub.display)
     if not isinstance(data, dict):
         raise SpecError([Problem((), "a spec is a mapping with name, data, model and train",

@@ -72,13 +72,15 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
 def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
     """Score a submitted model. Safe mode: a file with code (Lambda layers, unknown
     classes) is refused, never run."""
-    from ..core.keras_env import keras
-    k = keras()
+    from ..run.model_file import ModelRefused, load_model_file, refusal_reason
     try:
-        model = k.saving.load_model(keras_path, safe_mode=True, compile=False)
-    except Exception as exc:  # Keras' reason, for the student
+        model = load_model_file(keras_path, compile=False)
+    except ModelRefused as exc:  # one line: what safe mode refused and why, for the student
+        reason = str(exc).split(" safe mode: ", 1)[-1] if " safe mode: " in str(exc) else str(exc)
+        raise NotScored(f"{Path(keras_path).name} cannot be loaded safely: {reason}") from None
+    except Exception as exc:  # noqa: BLE001 - anything else Keras says about the file
         raise NotScored(f"{Path(keras_path).name} cannot be loaded safely: "
-                        f"{str(exc).splitlines()[0][:300]}") from None
+                        f"{refusal_reason(exc)}") from None
     data = teacher_data(loaded_rubric)
     x_test, y_test = data.splits["test"]
     want = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None

@@ -3,12 +3,15 @@ half-written folder that looks complete.
 
 Files are written into `<dir>.partial/` and the folder is renamed to `<dir>` only
 when the run has finished; each file is written whole or not at all (core/atomic).
+While training, `<dir>.partial/` also holds the checkpoint of the last finished
+epoch (run/checkpoint.py): an interrupted or crashed run keeps it, so
+`kspec train --resume <dir>.partial` continues. kspec never deletes a folder it did
+not create: an existing `<dir>.partial/` (a foreign folder, a link, or another
+interrupted run) is refused, never removed.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -16,6 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.atomic import write_text
+from ..core.csv_out import csv_text  # noqa: F401  (the one CSV writer; imported from here too)
+
+MARK = ".kspec-partial"  # in every .partial folder kspec made: what --resume trusts
+CHECKPOINT = "checkpoint.npz"  # the last finished epoch (run/checkpoint.py)
+RESUME = "resume.json"  # the resolved spec the run trains, to resume it
+SCRATCH = (CHECKPOINT, RESUME, MARK)  # removed when the run finishes
 
 
 class RunFolderError(Exception):
@@ -40,24 +49,44 @@ def default_dir(name: str, root: Path = Path("runs")) -> Path:
     return path
 
 
-def csv_text(header: list, rows: list) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+def resume_command(partial) -> str:
+    return f"kspec train --resume {partial}"
+
+
+def is_partial(path) -> bool:
+    """A folder of a run that has not finished (never to be read as a run)."""
+    path = Path(path)
+    return path.name.endswith(".partial") or (path / MARK).exists()
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
 
 class RunFolder:
-    def __init__(self, final: Path):
+    def __init__(self, final: Path, partial: Path | None = None):
+        """A new run folder for `final`; with `partial`, the interrupted run kept there
+        (checked by run/checkpoint.py) is continued instead."""
         self.final = Path(final)
-        if self.final.exists():
+        if _taken(self.final):
             raise RunFolderError(f"{self.final} already exists; choose another --out "
                                  "(kspec never overwrites a run)")
         self.path = self.final.with_name(self.final.name + ".partial")
+        if partial is not None:
+            return
+        if self.path.is_symlink():
+            raise RunFolderError(f"{self.path} is a link; kspec writes runs only into folders it "
+                                 "creates: remove it or choose another --out")
+        if (self.path / CHECKPOINT).is_file():
+            raise RunFolderError(f"{self.path} holds an interrupted run; continue it with "
+                                 f"`{resume_command(self.path)}`, or remove it to start again")
         if self.path.exists():
-            shutil.rmtree(self.path)  # left by a crashed run with the same name
+            raise RunFolderError(f"{self.path} already exists and kspec did not make it for this "
+                                 "run (kspec deletes nothing it did not create): remove it or "
+                                 "choose another --out")
         self.path.mkdir(parents=True)
+        (self.path / MARK).write_text("made by kspec train; renamed when the run finishes\n",
+                                      encoding="utf-8")
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -72,8 +101,21 @@ class RunFolder:
         self.write_text(name, csv_text(header, rows))
 
     def finish(self) -> Path:
+        for name in SCRATCH:
+            (self.path / name).unlink(missing_ok=True)
         os.replace(self.path, self.final)
         return self.final
 
-    def abandon(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+    def abandon(self, exc: BaseException | None = None):
+        """Training stopped: keep the folder if it holds a checkpoint (and say how to
+        resume, on `exc`), else remove it (kspec made it, and nothing in it is worth
+        keeping)."""
+        if (self.path / CHECKPOINT).is_file():
+            if exc is not None:
+                exc.kspec_resume = self.path
+                if not isinstance(exc, KeyboardInterrupt):
+                    exc.add_note(f"the last finished epoch is kept in {self.path}; continue "
+                                 f"with `{resume_command(self.path)}`")
+            return
+        if (self.path / MARK).is_file() and not self.path.is_symlink():
+            shutil.rmtree(self.path, ignore_errors=True)

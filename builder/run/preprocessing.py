@@ -6,6 +6,7 @@ exactly the statistics the model was trained with.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +40,24 @@ class SavedPreprocessing:
                             "is it a kspec run folder (made by kspec train)?")
         if raw.get("format") != 1 or "source" not in raw:
             raise DataLoadError(f"{file} was written by an older kspec; train the spec again")
+        steps, states = raw.get("steps"), raw.get("states")
+        if not isinstance(steps, list) or not isinstance(states, list) \
+                or len(steps) != len(states) \
+                or not all(s is None or isinstance(s, dict) for s in states):
+            raise DataLoadError(f"{file} is damaged (steps and states must be lists of the same "
+                                "length, each state a mapping); train the spec again")
+        for key, kind in (("source_state", dict), ("class_names", list), ("raw_shape", list),
+                          ("feature_names", list), ("data_dir", str)):
+            if raw.get(key) is not None and not isinstance(raw[key], kind):
+                raise DataLoadError(f"{file} is damaged ({key} must be a {kind.__name__}); "
+                                    "train the spec again")
         try:
             source = SOURCES.parse(raw["source"])
-            steps = [STEPS.parse(s) for s in raw["steps"]]
+            steps = [STEPS.parse(s) for s in steps]
         except Exception as exc:  # a hand-edited or foreign file
-            raise DataLoadError(f"{file} names an unknown source or step: {exc}") from None
-        return cls(source, steps, raw["states"], raw)
+            raise DataLoadError(f"{file} names an unknown source or step: "
+                                f"{' '.join(str(exc).split())[:200]}") from None
+        return cls(source, steps, states, raw)
 
     @property
     def class_names(self):
@@ -55,16 +68,30 @@ class SavedPreprocessing:
         return Path(self.raw.get("data_dir") or ".")
 
     def inputs(self, x):
-        return transform_inputs(self.steps, self.states, x)
+        with self._damaged():
+            return transform_inputs(self.steps, self.states, x)
 
     def outputs(self, y):
-        return invert_target(self.steps, self.states, y)
+        with self._damaged():
+            return invert_target(self.steps, self.states, y)
 
-    def read_input(self, path: Path):
-        """A file or folder given to predict -> (raw inputs, a label per example)."""
+    @contextlib.contextmanager
+    def _damaged(self):
+        """A state that does not fit its step (a hand-edited preprocess.json): one line."""
+        try:
+            yield
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise DataLoadError(f"preprocess.json: a saved preprocessing state is damaged "
+                                f"({type(exc).__name__}: {str(exc)[:120]}); train the spec "
+                                "again") from None
+
+    def read_input(self, path: Path, resize: bool = False):
+        """A file or folder given to predict -> (raw inputs, a label per example);
+        `resize`: images of another size than the model's are resized, not refused."""
         if not path.exists():
             raise DataLoadError(f"{path} does not exist")
         return self.source.read_input(path, {**self.raw.get("source_state", {}),
                                              "raw_shape": self.raw.get("raw_shape"),
                                              "raw_dtype": self.raw.get("raw_dtype"),
-                                             "feature_names": self.raw.get("feature_names")})
+                                             "feature_names": self.raw.get("feature_names"),
+                                             "resize": resize})

@@ -30,16 +30,13 @@ def _fail(message: str, layer=None):
 
 
 def load_keras_model(path: Path):
-    k = keras()
-    if not Path(path).is_file():
+    from ..run.model_file import ModelRefused, load_model_file
+    if not Path(path).exists() and not Path(path).is_symlink():
         raise SpecError.single(f"no such model file: {path}")
-    import warnings
     try:
-        with warnings.catch_warnings():  # optimizer-state notices: not the user's concern
-            warnings.simplefilter("ignore")
-            return k.models.load_model(path, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - any Keras complaint is the user's file
-        raise SpecError.single(f"cannot load {path} as a Keras model (safe mode): {exc}") from None
+        return load_model_file(path)
+    except ModelRefused as exc:  # one line: what safe mode refused and why
+        raise SpecError.single(str(exc)) from None
 
 
 # ---- values: Keras config -> spec ---------------------------------------------------------

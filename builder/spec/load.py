@@ -81,12 +81,13 @@ def _graph_problems_of_valid_model(data) -> list[Problem]:
 
 
 def read_text(path: Path) -> str:
+    """A spec file's text: a regular file of bounded size (core/files.py), UTF-8."""
+    from ..core.files import SPEC_MAX, FileRefused, read_user_text
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError.single(f"no such spec file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError.single(f"cannot read {path}: {exc}") from None
+        return read_user_text(path, SPEC_MAX, "spec")
+    except FileRefused as exc:
+        raise SpecError.single(f"no such spec file: {path}" if exc.missing else str(exc)) \
+            from None
 
 
 def parse_spec(data, positions: PositionMap, path: Path | None = None, check=True) -> Loaded:

@@ -8,19 +8,53 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
+from ...core.files import DATA_MAX, FileRefused, check_expanded, open_user_file
 from ..info import DataInfo
 from .base import SOURCES, Loaded, Source
 
 
+def _npy_bytes(fh) -> int:
+    """The size an .npy stream expands to, from its header alone (nothing loaded)."""
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, _, dtype = read(fh)
+    return int(np.prod(shape, dtype=np.int64)) * max(dtype.itemsize, 1)
+
+
+def expanded_size(fh) -> int:
+    """What a .npy or .npz file expands to in memory, read from its headers (an .npz's
+    members are read only as far as their headers): a 2 MB archive can hold 2 GiB."""
+    head = fh.read(6)
+    fh.seek(0)
+    if head.startswith(b"\x93NUMPY"):
+        return _npy_bytes(fh)
+    total = 0
+    with zipfile.ZipFile(fh) as archive:
+        for info in archive.infolist():
+            total += info.file_size
+            if info.filename.endswith(".npy"):
+                with archive.open(info) as member:
+                    total = max(total, total - info.file_size + _npy_bytes(member))
+    return total
+
+
 def load_array(file: Path, fail) -> np.ndarray | dict:
+    """The arrays of a .npy/.npz file, checked first (a regular file, its expanded size
+    bounded: core/files.py); `fail(message)` reports a problem (it raises)."""
     try:
-        data = np.load(file, allow_pickle=False)  # no pickles: no code runs from data
-        if isinstance(data, np.lib.npyio.NpzFile):
-            with data:
-                return {k: data[k] for k in data.files}
-        return data
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        fail(f"cannot read {file} as a NumPy file: {' '.join(str(exc).split())}")
+        with open_user_file(file, DATA_MAX, "NumPy file") as fh:
+            check_expanded(expanded_size(fh), str(file), "arrays")
+            fh.seek(0)
+            data = np.load(fh, allow_pickle=False)  # no pickles: no code runs from data
+            if isinstance(data, np.lib.npyio.NpzFile):
+                with data:
+                    return {k: data[k] for k in data.files}
+            return data
+    except FileRefused as exc:
+        fail(str(exc))
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        fail(f"cannot read {file} as a NumPy file: {' '.join(str(exc).split())[:200]}")
 
 
 def labels_array(y: np.ndarray | None, kind: str):

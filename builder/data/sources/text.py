@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ...core.files import DATA_MAX, FileRefused, read_user_text
 from ..errors import DataLoadError
 from ..info import DataInfo
 from ..text import build_vocab, encode, tokenize, windows
@@ -33,9 +34,9 @@ class Text(Source):
     def load(self, base_dir):
         file = self.file(base_dir, self.path)
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.fail(f"cannot read {file} as UTF-8 text: {exc}", "path")
+            text = read_user_text(file, DATA_MAX, "text file")
+        except FileRefused as exc:
+            self.fail(str(exc), "path")
         tokens = tokenize(text, self.level, self.lowercase)
         if len(tokens) <= self.window:
             self.fail(f"{file} has {len(tokens)} {self.level} tokens, not more than window "
@@ -49,9 +50,9 @@ class Text(Source):
     def read_input(self, path: Path, state: dict):
         """A text file -> its last window of tokens (the prompt to continue)."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataLoadError(f"cannot read {path} as UTF-8 text: {exc}") from None
+            text = read_user_text(path, DATA_MAX, "prompt file")
+        except FileRefused as exc:
+            raise DataLoadError(str(exc)) from None
         tokens = tokenize(text, state["level"], state["lowercase"])
         try:
             ids = encode(tokens, state["vocab"])

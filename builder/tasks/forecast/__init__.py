@@ -71,7 +71,7 @@ class Forecast(Task):
 
     def predict(self, run_dir, input_path, **options):
         from ..supervised.use import predict_run
-        return predict_run(run_dir, input_path)
+        return predict_run(run_dir, input_path, bool(options.get("resize")))
 
     def forecast(self, run_dir, steps, out=None):
         """`kspec forecast RUN --steps N [--out FILE.csv]` -> (csv, plot, rows)."""

@@ -2,7 +2,6 @@
 (each prediction becomes the last value of the next window), as a CSV and a plot."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from ...core.atomic import write_text
 from ...data.errors import DataLoadError
 from ...run.folder import csv_text
-from ...run.read import open_run
+from ...run.read import open_run, read_run_json
 from .series import FORECAST_FILE, save_time_plot
 
 
@@ -56,8 +55,13 @@ def forecast_run(run_dir, steps: int, out: Path | None = None):
         raise DataLoadError(f"{run_dir} has no {FORECAST_FILE}: kspec forecast works on runs "
                             "of task forecast (spec `task: forecast`)")
     run = open_run(run_dir)
-    state = json.loads(file.read_text(encoding="utf-8"))
-    series, window = np.asarray(state["series"], "float64"), int(state["window"])
+    state = read_run_json(run_dir, FORECAST_FILE, "is it a forecast run (made by kspec train)?")
+    try:
+        series, window = np.asarray(state["series"], "float64"), int(state["window"])
+        if series.ndim != 1 or not 0 < window <= len(series):
+            raise ValueError("series and window do not fit")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataLoadError(f"{file} is damaged ({exc}); train the spec again") from None
     values = recursive_forecast(run.model, run.saved, series, window, steps)
     labels = next_times(state.get("times"), steps)
     out = Path(out) if out is not None else run.path / f"forecast_{steps}.csv"

@@ -20,7 +20,9 @@ from ...data.errors import DataLoadError
 from ...data.pipeline import placed, prepare_spec, to_dataset
 from ...core.problems import Problem, SpecError
 from ...run.environment import resolved_yaml, seed_everything, versions
-from ...run.folder import RunFolder, RunResult, default_dir
+from ...run import checkpoint
+from ...run.checkpoint import keras_variables, open_run_folder
+from ...run.folder import RunResult
 from ...run.plots import learning_curves
 from ...run.preprocessing import write_preprocessing
 from ...run.read import read_run_json
@@ -89,7 +91,7 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
     every = spec.train.sample_every or task.default_sample_every
     every = every(epochs) if callable(every) else every
 
-    run = RunFolder(out or default_dir(spec.name, runs_root))
+    run, resume = open_run_folder(loaded, out, runs_root, epochs)
     try:
         trainer = task.make_trainer(spec, nets, plans, data)
 
@@ -100,7 +102,7 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
             write_samples(run.file(f"samples/epoch_{epoch:03d}.png"), None, original.low,
                           original.high, rows=[original(r) for r in rows])
 
-        history = fit(trainer, data, spec, epochs, verbose, grid)
+        history = fit(trainer, data, spec, epochs, verbose, grid, run, resume)
         sampler = trainer.sampler()
         metrics = {part: evaluate(trainer, trainer.arrays(data, part), spec.train.batch_size)
                    for part in ("train", "validation", "test")
@@ -119,20 +121,30 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
         write_run(run, loaded, nets, history, metrics, meta, data)
         trainer.write_artifacts(run, data, original)
         path = run.finish()
-    except BaseException:
-        run.abandon()
+    except BaseException as exc:
+        run.abandon(exc)  # a checkpoint is kept, with the command that resumes it
         raise
     return GenerativeRunResult(path, metrics, history, notes(metrics, path))
 
 
-def fit(trainer, data, spec, epochs, verbose, on_epoch_end) -> dict:
+def fit(trainer, data, spec, epochs, verbose, on_epoch_end, run=None, resume=None) -> dict:
+    """The epochs; after each, `on_epoch_end(epoch)` and a checkpoint in `run` (every
+    variable of the trainer: networks, optimizers, noise generators). With `resume`
+    the trainer's variables come from that checkpoint and training continues after
+    its epoch, the data shuffled as it would have been."""
     t = spec.train
     x, y = trainer.arrays(data, "train")
     batches = to_dataset(x, y, t.batch_size, True, spec.seed)
     val = trainer.arrays(data, "validation") if "validation" in data.splits else None
     verbose = verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)
     history: dict = {}
-    for epoch in range(1, epochs + 1):
+    if resume is not None:
+        resume.restore(keras_variables(trainer), "networks")
+        history = {k: list(v) for k, v in resume.history.items()}
+        for _ in range(resume.epoch):  # each pass reshuffles: replay the passes done
+            for _ in batches:
+                pass
+    for epoch in range(resume.epoch + 1 if resume else 1, epochs + 1):
         start = time.perf_counter()
         totals, count = {}, 0
         for batch in batches:
@@ -154,6 +166,8 @@ def fit(trainer, data, spec, epochs, verbose, on_epoch_end) -> dict:
             print(f"epoch {epoch}/{epochs} - {time.perf_counter() - start:.1f}s - {logs}",
                   flush=True)
         on_epoch_end(epoch)
+        if run is not None:
+            checkpoint.save(run.path, epoch, history, keras_variables(trainer), epoch)
     return history
 
 

@@ -42,20 +42,20 @@ class TrainedRun:
 
 def open_run(task, run_dir) -> TrainedRun:
     from ...run.preprocessing import SavedPreprocessing
-    from ...core.keras_env import keras
     from ...spec.check import plan_networks
-    from ...spec.load import load_spec
     from ...core.problems import Report
-    path = Path(run_dir)
+    from ...run.model_file import load_model_file
+    from ...run.read import run_folder, run_spec
+    path = run_folder(run_dir)
     meta = read_meta(path)
-    spec = load_spec(path / "spec.yaml", check=False).spec
+    spec = run_spec(path)
     plans = plan_networks(spec, Report())
     nets = {}
     for role in plans:
         file = path / f"{role}.keras"
         if not file.is_file():
             raise DataLoadError(f"{path} has no {file.name}; the run folder is incomplete")
-        nets[role] = keras().models.load_model(file, safe_mode=True)
+        nets[role] = load_model_file(file, root=path)
     saved = SavedPreprocessing.read(path)
     original = Original(saved.steps, saved.states, tuple(saved.raw.get("raw_shape") or ()) or None,
                         *meta["range"])

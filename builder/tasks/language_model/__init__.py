@@ -101,8 +101,9 @@ class LanguageModel(Task):
         from .trainer import model_targets
         return evaluate_run(run_dir, data, targets=model_targets)
 
-    def predict(self, run_dir, input_path, length=200, temperature=1.0, seed=0):
+    def predict(self, run_dir, input_path, length=200, temperature=1.0, seed=0, **options):
         """`kspec predict RUN --input PROMPT.txt`: the prompt's continuation."""
+        self.unused("predict", options)  # --resize: for images
         from .textgen import predict_run
         return predict_run(run_dir, input_path, length, temperature, seed)
 

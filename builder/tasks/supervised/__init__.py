@@ -48,4 +48,4 @@ class Supervised(Task):
         """`kspec predict RUN --input FILE` -> Predictions (use.write_predictions); the
         sampling options are for language models and have defaults, so they are ignored."""
         from .use import predict_run
-        return predict_run(run_dir, input_path)
+        return predict_run(run_dir, input_path, bool(options.get("resize")))

@@ -11,7 +11,8 @@ from ...data.checks import check_fits
 from ...data.errors import DataLoadError
 from ...data.pipeline import fit_datasets, placed, prepare_spec
 from ...run.environment import resolved_yaml, seed_everything, versions
-from ...run.folder import RunFolder, RunResult, default_dir
+from ...run.checkpoint import epoch_callback, open_run_folder, restore_model
+from ...run.folder import RunFolder, RunResult
 from ...run.plots import learning_curves
 from ...run.preprocessing import write_preprocessing
 
@@ -38,16 +39,24 @@ def evaluate(model, splits: dict, batch_size: int) -> dict:
     return out
 
 
-def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose):
-    return model.fit(
+def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
+    """model.fit with a checkpoint at every epoch's end (run/checkpoint.py); `resume`:
+    the checkpoint to continue from. -> the whole history, resumed epochs included."""
+    if resume is not None:
+        restore_model(model, resume)
+        train_ds = train_ds.skip(resume.position)  # the batches already trained on
+    saver = epoch_callback(run, steps, resume)
+    model.fit(
         train_ds,
         steps_per_epoch=steps,  # the training dataset repeats: one iterator for all epochs
         validation_data=val_ds,
         epochs=epochs,
+        initial_epoch=resume.epoch if resume else 0,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
-        callbacks=[cb.build(run.path) for cb in t.callbacks],
+        callbacks=[cb.build(run.path) for cb in t.callbacks] + [saver],
         verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
-    ).history
+    )
+    return saver.history
 
 
 def train(loaded, out: Path | None = None, epochs: int | None = None,
@@ -76,7 +85,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     adapt_normalization(model, plan, data.splits["train"][0])
     compile_model(model, spec.train, extra_metrics)
 
-    run = RunFolder(out or default_dir(spec.name, runs_root))
+    run, resume = open_run_folder(loaded, out, runs_root, epochs)
     try:
         t = spec.train
         train_ds, steps, val_ds = fit_datasets(data, spec.data, t.batch_size, t.shuffle,
@@ -85,15 +94,16 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             # a frozen, hand-set network (lectures L07, L16) is "trained" only to be
             # evaluated; Keras' no-trainable-weights warning would only confuse
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
-            history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose)
+            history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose,
+                           resume)
         metrics = evaluate(model, data.splits, t.batch_size)
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})
         write_run(run, loaded, model, history, metrics, data)
         path = run.finish()
-    except BaseException:
-        run.abandon()
+    except BaseException as exc:
+        run.abandon(exc)  # a checkpoint is kept, with the command that resumes it
         raise
     return RunResult(path, metrics, history, notes or [])
 

@@ -90,19 +90,37 @@ class Predictions:
     text: str | None = None  # a language model's continuation
 
 
-def read_inputs(run: Run, input_path):
+def check_finite(x, names, where: str, after: str = ""):
+    """NaN or infinite inputs (a CSV's `1e309`, `inf`, `nan`) would be predicted as NaN
+    and shown as a class: refuse them in one line, naming the first examples."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    if bad.any():
+        first = [str(names[i]) for i in np.flatnonzero(bad)[:3]]
+        raise DataLoadError(f"{where}: {int(bad.sum())} example(s) hold values that are not "
+                            f"finite numbers (NaN or infinite, e.g. 1e309){after}: "
+                            f"{', '.join(first)}{' ...' if bad.sum() > 3 else ''}; fix or drop "
+                            "them")
+
+
+def read_inputs(run: Run, input_path, resize: bool = False):
     """New raw inputs for the run -> (raw, a label per example, preprocessed), checked
-    against the model's input shape."""
+    against the model's input shape and for values that are not finite numbers."""
     path = Path(input_path)
-    x_raw, names = run.saved.read_input(path)
-    x = run.saved.inputs(x_raw)
+    x_raw, names = run.saved.read_input(path, resize)
+    check_finite(x_raw, names, str(path))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below, in one line
+        x = run.saved.inputs(x_raw)
+    check_finite(x, names, str(path), " after the run's preprocessing (too large)")
     check_input_shape(run, x, str(path))
     return x_raw, names, x
 
 
-def predict_run(run_dir, input_path) -> Predictions:
+def predict_run(run_dir, input_path, resize: bool = False) -> Predictions:
     run = open_run(run_dir)
-    _, names, x = read_inputs(run, input_path)
+    _, names, x = read_inputs(run, input_path, resize)
     outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
     return tabulate(run, names, outputs)
 
