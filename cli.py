@@ -83,6 +83,7 @@ SECTIONS = {
                         "catalog"],
     "train and use": ["train", "evaluate", "predict", "generate", "interpolate", "reconstruct",
                       "arithmetic", "forecast"],
+    "see inside": ["inspect", "apply", "plot", "report", "compare"],
     "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
     "grade": ["rubric", "grade"],
 }
@@ -588,6 +589,42 @@ def arithmetic(run_dir, expression, out):
     """Latent arithmetic on an autoencoder or VAE run: EXPRESSION like "7 - 1 + 4" decodes
     the mean code of class 7 minus that of 1 plus that of 4."""
     _run_task_command("arithmetic", run_dir, expression=expression, out=out)
+
+
+# ---- seeing inside a model (builder/see) ------------------------------------------
+
+
+@main.command()
+@click.argument("target", metavar="SPEC|RUN_DIR")
+@click.option("--input", "given", required=True, metavar="FILE|VALUES",
+              help="one example: a .csv of numbers, .npy/.npz, an image, or values such as "
+                   "0,1,2,3 or [[1, 2], [3, 4]]")
+@click.option("--layer", default=None, metavar="NAME", help="show only this layer")
+@click.option("--weights", "show_weights", is_flag=True, help="show each layer's weights too")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="write every layer's values (CSV, NPY) and heatmaps (PNG) here")
+@click.option("--role", default=None, help="which network of a multi-network spec")
+@set_option
+@user_errors
+def inspect(target, given, layer, show_weights, out, role, overrides):
+    """Run the model on one input and show every layer's output (a trained run, or a spec
+    as built: its seed's initial weights or the weights it sets by hand)."""
+    from builder.see.inspect import inspect as run_inspect
+    click.echo(run_inspect(target, given, layer, show_weights, out, overrides, role))
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("image", metavar="FILE")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="folder for apply.png and the numbers (default FILE-SPEC)")
+@set_option
+@user_errors
+def apply(spec, image, out, overrides):
+    """Apply a convolution spec (e.g. fixed_kernel_conv) to an image, a .csv or a .npy at
+    its own size: the input and output maps as a picture and as numbers."""
+    from builder.see.apply import apply_spec
+    click.echo(apply_spec(spec, image, out, overrides))
 
 
 if __name__ == "__main__":
