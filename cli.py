@@ -613,6 +613,39 @@ def inspect(target, given, layer, show_weights, out, role, overrides):
     click.echo(run_inspect(target, given, layer, show_weights, out, overrides, role))
 
 
+@main.group()
+def plot():
+    """Pictures: every activation function, or a model as a diagram."""
+
+
+@plot.command(name="activations")
+@click.argument("names", nargs=-1)
+@click.option("--derivatives", is_flag=True, help="draw each derivative too (dashed)")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.png")
+@user_errors
+def plot_activations(names, derivatives, out):
+    """NAMES (default: every activation of the catalog) on one labelled grid, as Keras
+    computes them."""
+    from builder.see.activations import plot_activations as draw
+    drawn = draw(names, derivatives, out)
+    click.echo(f"wrote {out} ({len(drawn)} activations)")
+
+
+@plot.command(name="model")
+@click.argument("spec")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.svg|.png")
+@set_option
+@user_errors
+def plot_model(spec, out, overrides):
+    """SPEC as a diagram: layers with shapes and parameter counts, branches, residual
+    joins, repeated blocks, every network (instant: no TensorFlow, no Graphviz)."""
+    from builder.see.diagram import plot_model as draw
+    from builder.spec.load import load_spec
+    loaded = load_spec(spec, overrides)
+    _warn(loaded.warnings)
+    click.echo(f"wrote {draw(loaded, out)}")
+
+
 @main.command()
 @click.argument("spec")
 @click.argument("image", metavar="FILE")
