@@ -647,6 +647,18 @@ def plot_model(spec, out, overrides):
 
 
 @main.command()
+@RUN_DIR
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.html",
+              help="write here (default RUN_DIR/report.html)")
+@user_errors
+def report(run_dir, out):
+    """One self-contained HTML page of a run: spec, diagram, layers, curves, metrics and
+    baselines, confusion matrix, samples, forecasts, text, versions (no network)."""
+    from builder.see.report import report_file
+    click.echo(f"wrote {report_file(run_dir, out)}")
+
+
+@main.command()
 @click.argument("spec")
 @click.argument("image", metavar="FILE")
 @click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
