@@ -173,26 +173,31 @@ def shape_text(shape) -> str:
 def render(target: Target, x, values: list[LayerValues], show_weights: bool,
            out_dir: Path | None) -> str:
     lines = [f"{target.name}: {target.how}",
-             f"input {shape_text(x.shape)}: " + _values_text(x, "")]
+             _labelled(f"input {shape_text(x.shape)}: ", _values_text(x, ""))]
     for v in values:
         kind = v.kind + (f", {v.activation}" if v.activation and v.activation not in v.kind
                          else "")
         lines.append(f"{v.name} ({kind}) -> {shape_text(v.output.shape)}")
         if v.before is not None and v.before.shape == v.output.shape:
-            lines.append(f"  before {v.activation}: " + _values_text(v.before, "  "))
-            lines.append(f"  after {v.activation}:  " + _values_text(v.output, "  "))
+            lines.append(_labelled(f"  before {v.activation}: ", _values_text(v.before, "  ")))
+            lines.append(_labelled(f"  after {v.activation}:  ", _values_text(v.output, "  ")))
         else:
             text = _values_text(v.output, "  ")
             lines.append(text[1:] if text.startswith("\n") else "  " + text)
         if show_weights:
             for name, w in v.weights.items():
-                lines.append((f"  weight {name} {shape_text(w.shape)}: " + _weights_text(w))
-                             .replace(": \n", ":\n"))
+                lines.append(_labelled(f"  weight {name} {shape_text(w.shape)}: ",
+                                       _weights_text(w)))
     if out_dir is not None:
         lines.append(f"wrote values (CSV, NPY) and pictures to {out_dir}")
     elif any(v.output.ndim == 3 for v in values):
         lines.append("add --out DIR for a heatmap of every channel and the values as CSV/NPY")
     return "\n".join(lines)
+
+
+def _labelled(label: str, text: str) -> str:
+    """'label: 1 2 3' on one line, or 'label:' above a table."""
+    return label.rstrip() + text if text.startswith("\n") else label + text
 
 
 def _values_text(a: np.ndarray, indent: str) -> str:
@@ -202,7 +207,7 @@ def _values_text(a: np.ndarray, indent: str) -> str:
     if a.ndim <= 1 and a.size <= SHOW_UP_TO:
         return row(a)
     if a.ndim == 2 and a.shape[0] <= MAP_SIDE and a.shape[1] <= MAP_SIDE:
-        return "\n" + table(a, indent=indent + "  ")
+        return "\n" + table(a, indent=indent or "  ")
     if a.ndim == 3 and a.shape[2] == 1:
         return _values_text(a[..., 0], indent)
     if a.ndim == 3 and a.shape[0] <= MAP_SIDE and a.shape[1] <= MAP_SIDE:
