@@ -659,6 +659,19 @@ def report(run_dir, out):
 
 
 @main.command()
+@click.argument("run_dirs", nargs=-1, required=True, metavar="RUN_DIR...")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.html|.png",
+              help="also write the comparison as a page (curves, metrics, differences) or "
+                   "the overlaid curves as a picture")
+@user_errors
+def compare(run_dirs, out):
+    """Several runs side by side: final metrics and the spec fields that differ (and,
+    with --out, their learning curves overlaid)."""
+    from builder.share.compare import compare as run_compare
+    click.echo(run_compare(run_dirs, out), nl=False)
+
+
+@main.command()
 @click.argument("spec")
 @click.argument("image", metavar="FILE")
 @click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",

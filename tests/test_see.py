@@ -218,3 +218,47 @@ def test_early_stopping_names_the_restored_epoch(cli, write_spec, tmp_path):
     assert facts["best_epoch"]["epoch"] == best and facts["best_epoch"]["restored"]
     page = (tmp_path / "run" / "report.html").read_text()
     assert f"restored by early stopping: epoch {best} of {ran}" in page
+
+
+# ---- compare -------------------------------------------------------------------------
+
+def test_compare_two_runs_shows_both_curves_metrics_and_the_changed_field(cli, write_spec,
+                                                                           tmp_path):
+    spec = write_spec("""
+        kspec: 1
+        name: pair
+        seed: 1
+        data:
+          source: {synthetic: {type: classification, n: 80, shape: [3], classes: 3}}
+        model:
+          input: [3]
+          layers: [{dense: {units: 3, activation: softmax}}]
+        train:
+          loss: sparse_categorical_crossentropy
+          optimizer: {sgd: {learning_rate: 0.01}}
+          metrics: [accuracy]
+          epochs: 3
+          batch_size: 16
+    """)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert cli("train", spec, "--out", a, "-q").exit_code == 0
+    assert cli("train", spec, "--out", b, "-q", "--set",
+               "train.optimizer.sgd.learning_rate=0.5").exit_code == 0
+    result = cli("compare", a, b, "--out", tmp_path / "c.html")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"A = {a}" in out and f"B = {b}" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert rows["train.optimizer.sgd.learning_rate"] == ["0.01", "0.5"]
+    test_a = json.loads((a / "metrics.json").read_text())["test"]["accuracy"]
+    test_b = json.loads((b / "metrics.json").read_text())["test"]["accuracy"]
+    assert rows["accuracy"] == ["(test)", f"{test_a:.4f}".rstrip("0").rstrip("."),
+                                f"{test_b:.4f}".rstrip("0").rstrip(".")]
+    page = (tmp_path / "c.html").read_text()
+    for section in ("runs", "curves", "metrics", "differences"):
+        assert f'<section id="{section}">' in page
+    assert "A training" not in page  # the legend is inside the picture, not the page
+    png = cli("compare", a, b, "--out", tmp_path / "c.png")
+    assert png.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 10_000
+    alone = cli("compare", a)
+    assert alone.exit_code == 1 and "needs two or more run folders" in alone.stderr

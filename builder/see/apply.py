@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from ..core.problems import SpecError
 from ..data.errors import DataLoadError
