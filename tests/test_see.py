@@ -262,3 +262,31 @@ def test_compare_two_runs_shows_both_curves_metrics_and_the_changed_field(cli, w
     assert png.exit_code == 0 and (tmp_path / "c.png").stat().st_size > 10_000
     alone = cli("compare", a)
     assert alone.exit_code == 1 and "needs two or more run folders" in alone.stderr
+
+
+# ---- the slow moment: TensorFlow loading ------------------------------------------------
+
+class _Terminal:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_a_line_shows_while_tensorflow_loads_on_a_terminal_only():
+    from builder.core.keras_env import loading_line
+    term = _Terminal(True)
+    with loading_line(term):
+        assert term.text == "loading TensorFlow ..."
+    assert term.text.endswith("\r") and term.text.count("\r") == 2  # erased when loaded
+    piped = _Terminal(False)
+    with loading_line(piped):
+        pass
+    assert piped.text == ""  # logs, tests and graders get no progress noise
