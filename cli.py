@@ -77,7 +77,7 @@ def _warn(problems):
 
 
 # `kspec --help` lists the commands in these sections, in this order (each command in
-# exactly one: tests/test_core_options.py checks it)
+# exactly one: tests/test_core_options.py checks it; README's Commands table follows it)
 SECTIONS = {
     "write and check": ["validate", "summary", "explain", "data", "new", "list", "show",
                         "catalog"],
@@ -679,8 +679,8 @@ def compare(run_dirs, out):
 @set_option
 @user_errors
 def apply(spec, image, out, overrides):
-    """Apply a convolution spec (e.g. fixed_kernel_conv) to an image, a .csv or a .npy at
-    its own size: the input and output maps as a picture and as numbers."""
+    """A convolution spec applied to an image, a .csv or a .npy at its own size: the input
+    and output maps as a picture and as numbers (fixed_kernel_conv, say)."""
     from builder.see.apply import apply_spec
     click.echo(apply_spec(spec, image, out, overrides))
 
