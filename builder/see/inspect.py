@@ -18,7 +18,7 @@ from ..core.base import did_you_mean
 from ..data.errors import DataLoadError
 from .values import fit_to, read_values, row, table
 
-SHOW_UP_TO = 64  # values printed for a vector layer
+SHOW_UP_TO = 64  # values printed for a vector layer, and for a whole feature map
 MAP_SIDE = 16  # a feature map's channel printed as a table up to 16x16
 CHANNELS_SHOWN = 4
 WEIGHTS_UP_TO = 100  # values printed per weight variable
@@ -171,7 +171,16 @@ def shape_text(shape) -> str:
 
 
 def render(target: Target, x, values: list[LayerValues], show_weights: bool,
-           out_dir: Path | None) -> str:
+           out_dir: Path | None, narrowed: bool = False) -> str:
+    """The console text. Feature maps print as tables while they are small (or when
+    --layer picked one); bigger ones as their range, the pictures being in --out."""
+    def shown(a, indent):
+        a = np.asarray(a)
+        if a.ndim == 3 and a.size > 4 * SHOW_UP_TO and not narrowed:
+            return (f"{a.shape[2]} channels of {a.shape[0]}x{a.shape[1]}: " + summary(a)
+                    + " (--layer NAME prints them)")
+        return _values_text(a, indent)
+
     lines = [f"{target.name}: {target.how}",
              _labelled(f"input {shape_text(x.shape)}: ", _values_text(x, ""))]
     for v in values:
@@ -179,10 +188,10 @@ def render(target: Target, x, values: list[LayerValues], show_weights: bool,
                          else "")
         lines.append(f"{v.name} ({kind}) -> {shape_text(v.output.shape)}")
         if v.before is not None and v.before.shape == v.output.shape:
-            lines.append(_labelled(f"  before {v.activation}: ", _values_text(v.before, "  ")))
-            lines.append(_labelled(f"  after {v.activation}:  ", _values_text(v.output, "  ")))
+            lines.append(_labelled(f"  before {v.activation}: ", shown(v.before, "  ")))
+            lines.append(_labelled(f"  after {v.activation}:  ", shown(v.output, "  ")))
         else:
-            text = _values_text(v.output, "  ")
+            text = shown(v.output, "  ")
             lines.append(text[1:] if text.startswith("\n") else "  " + text)
         if show_weights:
             for name, w in v.weights.items():
@@ -247,20 +256,25 @@ def write_values(out_dir: Path, x, values: list[LayerValues], show_weights: bool
     out_dir.mkdir(parents=True, exist_ok=True)
     items = [("input", np.asarray(x), "gray")] + [(v.name, v.output, "viridis") for v in values]
     for v in values:
-        if v.before is not None and v.before.shape == v.output.shape:
-            items.append((f"{v.name}_before_{v.activation}", v.before, "viridis"))
+        if v.before is not None and v.before.shape == v.output.shape:  # numbers only
+            items.append((f"{v.name}_before_{v.activation}", v.before, None))
         if show_weights:
             items += [(f"{v.name}_{n}", w, None) for n, w in v.weights.items()]
     for name, a, cmap in items:
         _save_array(out_dir / name, a)
         if cmap and a.ndim == 3:
             for c in range(a.shape[2]):
-                suffix = f"_c{c + 1}" if a.shape[2] > 1 else ""
+                suffix = channel_suffix(c, a.shape[2])
                 save_map(a[..., c], out_dir / f"{name}{suffix}.png",
                          f"{name}{' channel ' + str(c + 1) if suffix else ''} "
                          f"({a.shape[0]}x{a.shape[1]})", cmap)
         elif cmap and a.ndim == 2 and name == "input":
             save_map(a, out_dir / f"{name}.png", f"input ({a.shape[0]}x{a.shape[1]})", cmap)
+
+
+def channel_suffix(c: int, n: int) -> str:
+    """'' for a single channel, else _c1.._c9 or _c01.._c16 (files sort in order)."""
+    return "" if n == 1 else f"_c{c + 1:0{len(str(n))}d}"
 
 
 def _save_array(base: Path, a: np.ndarray):
@@ -273,7 +287,7 @@ def _save_array(base: Path, a: np.ndarray):
                    "\n".join(",".join(f"{v:.6g}" for v in r) for r in rows) + "\n")
     elif a.ndim == 3:
         for c in range(a.shape[2]):
-            suffix = f"_c{c + 1}" if a.shape[2] > 1 else ""
+            suffix = channel_suffix(c, a.shape[2])
             write_text(base.with_name(base.name + suffix + ".csv"),
                        "\n".join(",".join(f"{v:.6g}" for v in r) for r in a[..., c]) + "\n")
 
@@ -286,7 +300,7 @@ def inspect(target: str, given: str, layer: str | None = None, show_weights: boo
     values = layer_values(opened, x, layer)
     if out_dir is not None:
         write_values(Path(out_dir), x, values, show_weights)
-    return render(opened, x, values, show_weights, out_dir)
+    return render(opened, x, values, show_weights, out_dir, narrowed=layer is not None)
 
 
 def _channels(model):
