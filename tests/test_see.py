@@ -290,3 +290,30 @@ def test_a_line_shows_while_tensorflow_loads_on_a_terminal_only():
     with loading_line(piped):
         pass
     assert piped.text == ""  # logs, tests and graders get no progress noise
+
+
+# ---- feedback.html beside feedback.md ---------------------------------------------------
+
+def test_feedback_page_shows_what_feedback_md_shows_and_nothing_hidden(tmp_path):
+    from builder.grade.outcome import Outcome
+    from builder.grade.reports import Graded, feedback_md
+    from builder.see.feedback import write_feedback_page
+    outcomes = [
+        Outcome("Valid spec", "valid", 2, 2, ["passed: the spec is valid"]),
+        Outcome("Test accuracy", "trained", 4, 1.5, ["test accuracy 0.81 <b>"],
+                ["expected: full credit at 0.95"], "Train for longer.", "visible", False),
+        Outcome("Secret check", "layers", 1, 0, ["failed: no dropout"], [], "",
+                "hidden", False),
+    ]
+    g = Graded("bob", "graded", "", outcomes)
+    (tmp_path / "feedback.md").write_text(feedback_md(g, "digits"), encoding="utf-8")
+    page = write_feedback_page(tmp_path).read_text(encoding="utf-8")
+    assert "<h1>Feedback: digits</h1>" in page
+    assert '<h2 class="passed">Valid spec: 2 / 2 (passed)</h2>' in page
+    assert '<h2 class="partial">Test accuracy: 1.5 / 4 (partial credit)</h2>' in page
+    assert "<li>test accuracy 0.81 &lt;b&gt;</li>" in page  # the student's text, escaped
+    assert "<blockquote>Hint: Train for longer.</blockquote>" in page
+    for secret in ("Secret check", "no dropout", "full credit at 0.95"):
+        assert secret not in page  # hidden in feedback.md, hidden here
+    assert "1 more check(s), worth 1 point(s), are not shown here." in page
+    assert "http" not in page.replace("http-equiv", "")  # nothing to fetch

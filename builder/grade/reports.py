@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..see.feedback import write_feedback_page
 from ..core.atomic import write_json, write_text
 from .outcome import Outcome
 
@@ -112,6 +113,7 @@ def write_submission(folder: Path, g: Graded, assignment: str):
     finished grade (resume skips it), so a crash never leaves one looking done."""
     write_json(folder / "details.json", g.to_json())
     write_text(folder / "feedback.md", feedback_md(g, assignment))
+    write_feedback_page(folder)  # feedback.html: the same text as a page (builder/see)
     write_json(folder / "results.json", gradescope(g, assignment))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import json
 from pathlib import Path
 
@@ -31,7 +30,7 @@ tr.baseline td{color:#555;font-style:italic}
 pre{background:#f6f6f6;padding:10px;border-radius:6px;overflow-x:auto;font-size:12px}
 img{max-width:100%;height:auto;border:1px solid #eee}
 .note{color:#555;font-size:13px} .diagram{overflow-x:auto}
-td.cm{min-width:28px}
+.charts{display:flex;flex-wrap:wrap;gap:12px}
 """
 
 
@@ -63,42 +62,6 @@ def read_history(run_dir: Path) -> dict:
         rows = list(csv.DictReader(fh))
     keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
     return {k: [float(r[k]) for r in rows] for k in keys}
-
-
-def curves_png(history: dict, best: dict | None, title: str) -> bytes:
-    """Learning curves with the best (or restored) epoch marked."""
-    from .pictures import pyplot
-    plt = pyplot()
-    from matplotlib.ticker import MaxNLocator
-    names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
-    names.sort(key=lambda k: (k != "loss", k))
-    cols = max(1, min(3, len(names)))
-    rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
-    for ax in axes.ravel()[len(names):]:
-        ax.axis("off")
-    for ax, name in zip(axes.ravel(), names):
-        epochs = range(1, len(history[name]) + 1)
-        ax.plot(epochs, history[name], marker="o" if len(history[name]) < 15 else None,
-                label="training")
-        if f"val_{name}" in history:
-            ax.plot(epochs, history[f"val_{name}"], marker="o" if len(history[name]) < 15
-                    else None, label="validation")
-        if best:
-            what = "restored" if best.get("restored") else "best"
-            ax.axvline(best["epoch"], color="C3", ls="--", lw=1,
-                       label=f"{what}: epoch {best['epoch']} ({best['monitor']})")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(name)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _table(header, rows, left=1, css=None) -> str:
@@ -234,8 +197,9 @@ def report_html(run_dir, title: str | None = None) -> str:
             what = "restored by early stopping" if best.get("restored") else "best"
             note = (f'<p class="note">{what}: epoch {best["epoch"]} of {best["epochs_run"]} '
                     f'({_e(best["monitor"])} {best["value"]:.4f})</p>')
-        section("curves", "Learning curves",
-                img(curves_png(history, best, spec.name), "learning curves") + note)
+        from .charts import learning_curves_svg
+        charts = "".join(f'<div class="chart">{c}</div>' for c in learning_curves_svg(history, best))
+        section("curves", "Learning curves", f'<div class="charts">{charts}</div>' + note)
     baselines = dict(evaluation_data.get("baselines") or {})
     c = evaluation_data.get("classification")
     if c:
