@@ -95,9 +95,16 @@ def node_lines(plan, node) -> list[str]:
 
 
 def ranks(plan) -> dict:
+    """Row of each box: one below its lowest input. An input used only further down
+    (a cGAN's noise beside its label branch) sits just above its first user, so its
+    arrow does not cross the other boxes."""
     rank = {name: 0 for name in plan.inputs}
     for node in plan.nodes:  # nodes come in an order where inputs precede their users
         rank[node.name] = 1 + max((rank.get(i, 0) for i in node.inputs), default=0)
+    for name in plan.inputs:
+        users = [rank[n.name] for n in plan.nodes if name in n.inputs]
+        if users and len(plan.inputs) > 1:
+            rank[name] = min(users) - 1
     return rank
 
 
@@ -212,7 +219,7 @@ def _layout_one(lay: Layout, plan, role, x0, y0):
             continue
         xs = [pos[n][0] for n in names]
         ys = [pos[n][1] for n in names]
-        pad = 8 if label == "residual" else 14
+        pad = 6 if label == "residual" else 11  # copies of a repeat stay apart
         lay.frames.append(Frame(min(xs) - pad, min(ys) - pad,
                                 max(xs) - min(xs) + BOX_W + 2 * pad + (60 if label == "residual"
                                                                       else 90),
