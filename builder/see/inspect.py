@@ -53,6 +53,10 @@ def open_target(target: str, overrides=(), role: str | None = None) -> Target:
 
 def _open_run(path: Path) -> Target:
     from ..run.read import open_run
+    roles = sorted(p.stem for p in path.glob("*.keras"))
+    if roles and "model" not in roles:  # a generative run: one file per network
+        raise DataLoadError(f"{path} holds several networks ({', '.join(roles)}); inspect "
+                            "takes a run with one model.keras, or a spec with --role ROLE")
     run = open_run(path)
     raw_shape = tuple(run.saved.raw.get("raw_shape") or ())
 
