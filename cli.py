@@ -85,12 +85,13 @@ def _warn(problems):
 
 
 # `kspec --help` lists the commands in these sections, in this order (each command in
-# exactly one: tests/test_core_options.py checks it)
+# exactly one: tests/test_core_options.py checks it; README's Commands table follows it)
 SECTIONS = {
     "write and check": ["validate", "summary", "explain", "data", "new", "list", "show",
                         "catalog"],
     "train and use": ["train", "evaluate", "predict", "generate", "interpolate", "reconstruct",
                       "arithmetic", "forecast"],
+    "see inside": ["inspect", "apply", "plot", "report", "compare"],
     "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
     "grade": ["rubric", "grade"],
 }
@@ -633,6 +634,100 @@ def arithmetic(run_dir, expression, out):
     """Latent arithmetic on an autoencoder or VAE run: EXPRESSION like "7 - 1 + 4" decodes
     the mean code of class 7 minus that of 1 plus that of 4."""
     _run_task_command("arithmetic", run_dir, expression=expression, out=out)
+
+
+# ---- seeing inside a model (builder/see) ------------------------------------------
+
+
+@main.command()
+@click.argument("target", metavar="SPEC|RUN_DIR")
+@click.option("--input", "given", required=True, metavar="FILE|VALUES",
+              help="one example: a .csv of numbers, .npy/.npz, an image, or values such as "
+                   "0,1,2,3 or [[1, 2], [3, 4]]")
+@click.option("--layer", default=None, metavar="NAME", help="show only this layer")
+@click.option("--weights", "show_weights", is_flag=True, help="show each layer's weights too")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="write every layer's values (CSV, NPY) and heatmaps (PNG) here")
+@click.option("--role", default=None, help="which network of a multi-network spec")
+@set_option
+@user_errors
+def inspect(target, given, layer, show_weights, out, role, overrides):
+    """Run the model on one input and show every layer's output (a trained run, or a spec
+    as built: its seed's initial weights or the weights it sets by hand)."""
+    from builder.see.inspect import inspect as run_inspect
+    click.echo(run_inspect(target, given, layer, show_weights, out, overrides, role))
+
+
+@main.group()
+def plot():
+    """Pictures: every activation function, or a model as a diagram."""
+
+
+@plot.command(name="activations")
+@click.argument("names", nargs=-1)
+@click.option("--derivatives", is_flag=True, help="draw each derivative too (dashed)")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.png")
+@user_errors
+def plot_activations(names, derivatives, out):
+    """NAMES (default: every activation of the catalog) on one labelled grid, as Keras
+    computes them."""
+    from builder.see.activations import plot_activations as draw
+    drawn = draw(names, derivatives, out)
+    click.echo(f"wrote {out} ({len(drawn)} activations)")
+
+
+@plot.command(name="model")
+@click.argument("spec")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="FILE.svg|.png")
+@set_option
+@user_errors
+def plot_model(spec, out, overrides):
+    """SPEC as a diagram: layers with shapes and parameter counts, branches, residual
+    joins, repeated blocks, every network (instant: no TensorFlow, no Graphviz)."""
+    from builder.see.diagram import plot_model as draw
+    from builder.spec.load import load_spec
+    loaded = load_spec(spec, overrides)
+    _warn(loaded.warnings)
+    click.echo(f"wrote {draw(loaded, out)}")
+
+
+@main.command()
+@RUN_DIR
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.html",
+              help="write here (default RUN_DIR/report.html)")
+@user_errors
+def report(run_dir, out):
+    """One self-contained HTML page of a run: spec, diagram, layers, curves, metrics and
+    baselines, confusion matrix, samples, forecasts, text, versions (no network)."""
+    from builder.see.report import report_file
+    click.echo(f"wrote {report_file(run_dir, out)}")
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True, metavar="RUN_DIR...")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="FILE.html|.png",
+              help="also write the comparison as a page (curves, metrics, differences) or "
+                   "the overlaid curves as a picture")
+@user_errors
+def compare(run_dirs, out):
+    """Several runs side by side: final metrics and the spec fields that differ (and,
+    with --out, their learning curves overlaid)."""
+    from builder.share.compare import compare as run_compare
+    click.echo(run_compare(run_dirs, out), nl=False)
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("image", metavar="FILE")
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="folder for apply.png and the numbers (default FILE-SPEC)")
+@set_option
+@user_errors
+def apply(spec, image, out, overrides):
+    """A convolution spec applied to an image, a .csv or a .npy at its own size: the input
+    and output maps as a picture and as numbers (fixed_kernel_conv, say)."""
+    from builder.see.apply import apply_spec
+    click.echo(apply_spec(spec, image, out, overrides))
 
 
 if __name__ == "__main__":

@@ -147,3 +147,33 @@ def test_each_use_command_answers_or_refuses_in_one_line(name, command, runs, tm
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     if not answers:
         assert f"`kspec {command}` works on" in lines[0]
+
+
+# the report of a run, opened in a real headless browser (tests/browser.py): for one
+# task of each kind, the sections a reader must find
+REPORT_SECTIONS = {"supervised": {"classes"}, "autoencoder": {"pictures"},
+                   "forecast": {"pictures"}, "language_model": {"text"}}
+EVERY_REPORT = ["summary", "diagram", "layers", "curves", "metrics", "spec", "versions"]
+
+
+@pytest.mark.parametrize("name", sorted(REPORT_SECTIONS))
+def test_the_runs_report_loads_in_a_headless_browser_and_fetches_nothing(name, runs, tmp_path):
+    from browser import blank, chromium, open_page
+    if chromium() is None:
+        pytest.skip("chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    run, _, trained = runs(name)
+    assert trained.exit_code == 0, "the example did not train"
+    page = open_page(run / "report.html")
+    left = [u for u in page.requests if u != (run / "report.html").resolve().as_uri()
+            and not u.startswith("data:")]
+    assert not left, f"the report asked for {left}"
+    assert not page.errors, page.errors
+    assert page.images_ok and page.svg_count >= 1
+    for section in EVERY_REPORT + sorted(REPORT_SECTIONS[name]):
+        assert section in page.sections, f"no {section} section: {page.sections}"
+    assert not blank(page.screenshot)
+    (tmp_path / f"{name}.png").write_bytes(page.screenshot)
+    # kspec report writes the same page again, from the run folder alone
+    again = kspec("report", run, "--out", tmp_path / "again.html")
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again.html").read_text().count("<section") == len(page.sections)

@@ -247,7 +247,7 @@ def test_the_commands_table_lists_every_command():
               for sub in (c.commands if isinstance(c, click.Group) else [None])}
     assert wanted <= listed, wanted - listed
     groups = re.findall(r"^\| \*\*(.+?)\*\* \|", section, flags=re.M)
-    assert groups == ["write and check", "train and use", "share", "grade"]
+    assert groups == ["write and check", "train and use", "see inside", "share", "grade"]
 
 
 def table_groups() -> dict[str, str]:
@@ -359,6 +359,15 @@ def test_rubric_check_lists_the_example_checks(ran):
 
 
 # ---- the bundled-spec table ------------------------------------------------------------------
+
+def test_seeing_inside_shows_what_inspect_prints_and_writes(ran, workspace):
+    shown = next(b.text for b in BLOCKS if b.lang == "text"
+                 and b.text.startswith("hand_forward_pass: "))
+    assert ran_line(ran, "kspec inspect hand_forward_pass").stdout == shown
+    assert "   2  7  4 -7\n" in ran_line(ran, "kspec inspect fixed_kernel_conv").stdout
+    for file in ("l16/conv2d.png", "l16/conv2d.csv", "l16-apply/apply.png", "resnet.svg"):
+        assert (workspace / file).is_file(), file
+
 
 def test_bundled_spec_table_is_the_generated_one():
     assert readme_table.in_readme(README) == readme_table.table(), \

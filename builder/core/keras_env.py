@@ -32,13 +32,34 @@ def _native_stderr_silenced():
         os.close(devnull)
 
 
+@contextlib.contextmanager
+def loading_line(stream=None, text: str = "loading TensorFlow ..."):
+    """On a terminal, a line that says TensorFlow is loading (it takes seconds, and
+    `kspec summary`, `explain` and `train` would otherwise sit silent), erased once
+    it has loaded. Nothing when stderr is a file or a pipe (logs, tests, graders)."""
+    stream = stream if stream is not None else sys.stderr
+    try:
+        shown = stream.isatty()
+    except (AttributeError, ValueError):
+        shown = False
+    if shown:
+        stream.write(text)
+        stream.flush()
+    try:
+        yield
+    finally:
+        if shown:
+            stream.write("\r" + " " * len(text) + "\r")
+            stream.flush()
+
+
 def keras():
     global _ready
     if not _ready:
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide C++ info/warnings
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-identical CPU results
-        with _native_stderr_silenced():
+        with loading_line(), _native_stderr_silenced():
             import keras  # noqa: F401  (imports TensorFlow: its notices go to /dev/null)
             import tensorflow as _tf
             _tf.config.list_physical_devices()  # device discovery prints its notices now

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..see.feedback import write_feedback_page
 from ..core.atomic import write_json, write_text
 from ..core.csv_out import csv_text
 from .outcome import Outcome
@@ -168,6 +169,7 @@ def write_feedback(folder: Path, g: Graded, rubric, now=None):
     """feedback.md as of `now`: rewritten on every run, so feedback withheld until the
     due date comes out on the first run after it, without regrading."""
     write_text(folder / "feedback.md", feedback_md(g, rubric.assignment, rubric.release, now))
+    write_feedback_page(folder)  # feedback.html: the same text as a page (builder/see)
 
 
 def grades_csv(rubric, graded: list[Graded]) -> str:

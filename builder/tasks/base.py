@@ -27,7 +27,8 @@ class Task:
     use_commands: ClassVar[tuple] = ()  # of USE_COMMANDS: those this task's runs answer
     # files every finished run of this task holds (besides task-specific ones below)
     run_files: ClassVar[tuple] = ("spec.yaml", "metrics.json", "preprocess.json",
-                                  "history.csv", "learning_curves.png")
+                                  "history.csv", "learning_curves.png", "evaluation.json",
+                                  "report.html")
 
     def check(self, spec, plans: dict, info, report: Report) -> None:
         """Task-specific checks after every role's graph is planned (Keras-free)."""

@@ -19,6 +19,7 @@ from ...build.model import build_models
 from ...data.errors import DataLoadError
 from ...data.pipeline import placed, prepare_spec, to_dataset
 from ...core.problems import Problem, SpecError
+from ...see.report import write_report
 from ...run.environment import resolved_yaml, seed_everything, versions
 from ...run import checkpoint
 from ...run.checkpoint import keras_variables, open_run_folder
@@ -120,6 +121,7 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
                 "class_names": data.class_names, **trainer.meta(data)}
         write_run(run, loaded, nets, history, metrics, meta, data)
         trainer.write_artifacts(run, data, original)
+        write_report(run, loaded, history)  # report.html, after every other file
         path = run.finish()
     except BaseException as exc:
         run.abandon(exc)  # a checkpoint is kept, with the command that resumes it

@@ -15,6 +15,7 @@ from ...run.checkpoint import epoch_callback, open_run_folder, restore_model
 from ...run.folder import RunFolder, RunResult
 from ...run.plots import learning_curves
 from ...run.preprocessing import write_preprocessing
+from ...see.report import write_report
 
 
 def adapt_normalization(model, plan, x_train):
@@ -117,3 +118,4 @@ def write_run(run: RunFolder, loaded, model, history, metrics, data):
     rows = [[i + 1] + [float(history[k][i]) for k in keys] for i in range(len(history[keys[0]]))]
     run.write_csv("history.csv", ["epoch"] + keys, rows)
     learning_curves(history, run.file("learning_curves.png"), loaded.spec.name)
+    write_report(run, loaded, history, model, data)  # report.html: needs every file above
