@@ -154,7 +154,9 @@ def pictures(run_dir: Path) -> list[tuple[str, bytes]]:
     return [(title, f.read_bytes()) for title, f in found]
 
 
-def report_html(run_dir, title: str | None = None) -> str:
+def report_html(run_dir, title: str | None = None, task: str | None = None) -> str:
+    """The page of a finished run; `task` is given while `kspec train` is still writing
+    the folder (a .partial folder is never read back as a run, so not asked)."""
     from ..core.problems import Report
     from ..spec.check import plan_networks
     from ..spec.load import load_spec
@@ -162,7 +164,7 @@ def report_html(run_dir, title: str | None = None) -> str:
     from ..spec.counts import plan_count
     run_dir = Path(run_dir)
     from ..run.read import read_run_json, task_name
-    task = task_name(run_dir)
+    task = task or task_name(run_dir)
     spec_text = (run_dir / "spec.yaml").read_text(encoding="utf-8")
     spec = load_spec(str(run_dir / "spec.yaml"), check=False).spec
     metrics = read_run_json(run_dir, "metrics.json", "is it a finished kspec run folder?")
@@ -237,7 +239,7 @@ def write_report(run, loaded, history: dict, model=None, data=None):
     line = early_stopping_line(facts.get("best_epoch"))
     if line:
         print(line, flush=True)
-    run.write_text("report.html", report_html(run.path, run.final.name))
+    run.write_text("report.html", report_html(run.path, run.final.name, loaded.spec.task))
 
 
 def report_file(run_dir, out=None) -> Path:
