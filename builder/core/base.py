@@ -23,6 +23,11 @@ def did_you_mean(word: str, options, prefix: str = "; ") -> str:
     return f"{prefix}did you mean '{match[0]}'?" if match else ""
 
 
+def plural(n: int, word: str) -> str:
+    """'unit' -> 'units' unless n is 1 (messages say "1 unit", "3 units")."""
+    return word if n == 1 else word + "s"
+
+
 def _detail(err: dict, loc_prefix=(), **override) -> dict:
     """Turn an error from ``ValidationError.errors()`` back into raisable form."""
     loc = tuple(loc_prefix) + tuple(err["loc"])

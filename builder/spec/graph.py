@@ -62,6 +62,7 @@ class Planner:
         self.shapes = dict(self.plan.inputs)  # name -> shape, in definition order
         self.declared = {}  # every user-given name -> path, for 'defined below' hints
         self.counters: dict[str, int] = {}
+        self.frozen = not getattr(model, "trainable", True)  # inside a trainable: false part
         self._collect(model.layers, path + ("layers",))
 
     # ---- names ---------------------------------------------------------------
@@ -109,12 +110,33 @@ class Planner:
             if name:
                 self.plan.outputs.append(name)
         self.plan.shapes = self.shapes
+        if not self.report.errors:
+            self.check_all_used()
         return self.plan
+
+    def check_all_used(self):
+        """Keras keeps only the layers on a path from an input to an output; one that no
+        output needs would vanish from the model silently, so it is an error here."""
+        needed = set(self.plan.outputs)
+        for node in reversed(self.plan.nodes):
+            if node.name in needed:
+                needed.update(node.inputs)
+        reported = set()
+        for node in self.plan.nodes:
+            if node.name in needed or node.path in reported:
+                continue
+            reported.add(node.path)  # a repeat's copies share one line: say it once
+            outs = ", ".join(self.plan.outputs)
+            self.report.error(node.path, f"layer '{node.name}' is not used: no output ({outs}) "
+                              "depends on it, so the model would drop it; name it in "
+                              "`outputs:` or use it in a later layer's `inputs:`")
 
     def first_input(self) -> str:
         return next(iter(self.plan.inputs))
 
     def add_node(self, name, layer, inputs, path):
+        if self.frozen and layer.trainable:  # a frozen block or network freezes what it holds
+            layer = layer.model_copy(update={"trainable": False})
         shapes = [self.shapes.get(i) for i in inputs]
         shape = UNKNOWN
         if all(s is not UNKNOWN for s in shapes):
@@ -159,10 +181,11 @@ class Planner:
                 if None in inputs:
                     prev = None
                     continue
-            if isinstance(entry, Residual):
-                prev = self.residual(entry, p, inputs, rename)
-            elif isinstance(entry, Repeat):
-                prev = self.repeat(entry, p, inputs, rename)
+            if isinstance(entry, (Residual, Repeat)):
+                outer, self.frozen = self.frozen, self.frozen or not entry.trainable
+                block = self.residual if isinstance(entry, Residual) else self.repeat
+                prev = block(entry, p, inputs, rename)
+                self.frozen = outer
             else:
                 if not inputs:
                     prev = None

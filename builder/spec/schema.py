@@ -63,6 +63,8 @@ class ModelSpec(Strict):
         ..., description="shape of one example, e.g. [28, 28, 1]; or name -> shape")
     layers: list[LayerRef] = Field(..., min_length=1)
     outputs: list[str] | None = Field(None, description="output layer names (default: the last)")
+    trainable: bool = Field(True, description="false freezes every layer of this network "
+                            "(a pretrained base, a fixed feature extractor)")
 
     @field_validator("input")
     @classmethod

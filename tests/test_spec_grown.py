@@ -1,0 +1,147 @@
+"""Issue 12, the spec language grown on real models: each test is a user's action that
+failed (or was silently wrong) before and works, or is refused on its line, now."""
+from __future__ import annotations
+
+import pytest
+
+from builder.core.problems import Report
+from builder.spec.counts import plan_count
+from builder.spec.graph import plan_model
+from builder.spec.schema import ModelSpec
+
+from conftest import DIGITS_HEAD
+
+
+def plan_problems(model_data):
+    report = Report()
+    plan = plan_model(ModelSpec.model_validate(model_data), ("model",), report)
+    return plan, [p.render() for p in report.errors]
+
+
+def plan_of(model_data):
+    plan, errors = plan_problems(model_data)
+    assert not errors, errors
+    return plan
+
+
+def built(model_data):
+    from builder.build.model import build_from_plan
+    plan = plan_of(model_data)
+    return plan, build_from_plan(plan, "t")
+
+
+def trainable_count(model):
+    return sum(int(w.numpy().size) for w in model.trainable_weights)
+
+
+# ---- 1. layers: depthwise_conv2d, group_normalization ----------------------------------
+
+def test_depthwise_and_group_norm_are_layers():
+    plan = plan_of({"input": [16, 16, 8], "layers": [
+        {"depthwise_conv2d": {"kernel_size": 3, "padding": "same", "use_bias": False}},
+        {"group_normalization": {"groups": 4}}]})
+    assert [n.layer.kind for n in plan.nodes] == ["depthwise_conv2d", "group_normalization"]
+    assert plan.nodes[-1].shape == (16, 16, 8)
+    assert plan_count(plan).total == 3 * 3 * 8 + 2 * 8
+
+
+def test_group_norm_that_does_not_divide_names_a_divisor():
+    _, errors = plan_problems({"input": [8, 8, 6], "layers": [{"group_normalization": 4}]})
+    (msg,) = errors
+    assert "6 channels cannot be split into 4 groups; use groups: 3" in msg
+
+
+# ---- 2. broadcasting merges -------------------------------------------------------------
+
+SQUEEZE_EXCITE = {"input": [16, 16, 8], "layers": [
+    {"conv2d": {"filters": 8, "kernel_size": 3, "padding": "same", "name": "features"}},
+    {"global_average_pooling2d": {"keepdims": True}},
+    {"conv2d": {"filters": 2, "kernel_size": 1, "activation": "swish"}},
+    {"conv2d": {"filters": 8, "kernel_size": 1, "activation": "sigmoid", "name": "gate"}},
+    {"multiply": {"inputs": ["features", "gate"]}}]}
+
+
+def test_squeeze_and_excite_broadcast_multiply_plans_as_keras_builds():
+    plan, model = built(SQUEEZE_EXCITE)
+    assert plan.node("gate").shape == (1, 1, 8)
+    assert plan.node("multiply").shape == (16, 16, 8)
+    assert tuple(model.output.shape[1:]) == (16, 16, 8)
+    assert plan_count(plan).total == model.count_params()
+
+
+@pytest.mark.parametrize("kind", ["add", "subtract", "average", "maximum", "minimum"])
+def test_every_elementwise_merge_broadcasts(kind):
+    plan = plan_of({"input": {"a": [4, 4, 3], "b": [1, 1, 3]},
+                    "layers": [{kind: {"inputs": ["a", "b"]}}]})
+    assert plan.nodes[0].shape == (4, 4, 3)
+
+
+def test_merge_that_cannot_broadcast_says_why_and_a_real_fix():
+    _, errors = plan_problems({"input": {"a": [16, 16, 8], "b": [16, 16, 4]},
+                               "layers": [{"multiply": {"inputs": ["a", "b"]}}]})
+    (msg,) = errors
+    assert "differ on axis 3 (8 vs 4)" in msg
+    assert "same number of channels (units or filters: 8)" in msg
+    assert "padding: same ... or concatenate" not in msg
+    _, errors = plan_problems({"input": {"a": [16, 16, 8], "b": [15, 16, 8]},
+                               "layers": [{"add": {"inputs": ["a", "b"]}}]})
+    assert "differ on axis 1 (16 vs 15)" in errors[0] and "make one of them 1" in errors[0]
+
+
+# ---- 3. trainable: false on a block or a whole network ----------------------------------
+
+RES_BLOCK = {"residual": {"trainable": False, "layers": [
+    {"conv2d": {"filters": 8, "kernel_size": 3, "padding": "same"}},
+    "batch_normalization", "relu",
+    {"conv2d": {"filters": 16, "kernel_size": 3, "padding": "same"}}]}}  # projected
+
+
+def test_frozen_residual_block_freezes_everything_inside_as_keras_counts():
+    plan, model = built({"input": [8, 8, 4], "layers": [RES_BLOCK, "flatten", {"dense": 2}]})
+    count = plan_count(plan)
+    dense = 8 * 8 * 16 * 2 + 2
+    assert trainable_count(model) == count.trainable == dense
+    assert model.count_params() - trainable_count(model) == count.total - count.trainable
+    assert count.total - count.trainable > 400  # both convolutions, the norm, the projection
+
+
+def test_frozen_repeat_and_frozen_network():
+    frozen_repeat = {"repeat": {"times": 2, "trainable": False, "layers": [{"dense": 4}]}}
+    plan, model = built({"input": [4], "layers": [frozen_repeat, {"dense": 1}]})
+    assert trainable_count(model) == plan_count(plan).trainable == 5
+    plan, model = built({"input": [4], "trainable": False, "layers": [{"dense": 3}, {"dense": 1}]})
+    assert trainable_count(model) == plan_count(plan).trainable == 0
+    assert model.count_params() == 19
+
+
+def test_summary_shows_the_frozen_split(cli, write_spec):
+    path = write_spec(DIGITS_HEAD + """
+    model:
+      input: [8, 8, 1]
+      layers:
+        - residual:
+            trainable: false
+            layers:
+              - conv2d: {filters: 1, kernel_size: 3, padding: same}
+        - flatten
+        - dense: {units: 10, activation: softmax}
+    train: {loss: sparse_categorical_crossentropy}
+    """.replace("\n    ", "\n"))
+    result = cli("summary", path)
+    assert result.exit_code == 0, result.stderr
+    assert "Trainable params: 650" in result.stdout
+    assert "Non-trainable params: 10" in result.stdout
+
+
+# ---- 4. unused layers ---------------------------------------------------------------------
+
+def test_layer_no_output_uses_is_an_error_with_the_fix():
+    _, errors = plan_problems({"input": [4], "layers": [
+        {"dense": {"units": 8, "name": "h"}}, {"dense": {"units": 2, "name": "z_mean"}},
+        {"dense": {"units": 2, "name": "z_log_var", "inputs": "h"}}]})
+    (msg,) = errors
+    assert msg.startswith("model.layers[1].dense: layer 'z_mean' is not used")
+    assert "name it in `outputs:` or use it in a later layer's `inputs:`" in msg
+    plan_of({"input": [4], "outputs": ["z_mean", "z_log_var"], "layers": [
+        {"dense": {"units": 8, "name": "h"}}, {"dense": {"units": 2, "name": "z_mean"}},
+        {"dense": {"units": 2, "name": "z_log_var", "inputs": "h"}}]})
