@@ -145,3 +145,72 @@ def test_layer_no_output_uses_is_an_error_with_the_fix():
     plan_of({"input": [4], "outputs": ["z_mean", "z_log_var"], "layers": [
         {"dense": {"units": 8, "name": "h"}}, {"dense": {"units": 2, "name": "z_mean"}},
         {"dense": {"units": 2, "name": "z_log_var", "inputs": "h"}}]})
+
+
+# ---- 5. several outputs: refused at validate, on the outputs line --------------------------
+
+IRIS_HEAD = """
+kspec: 1
+name: t
+data: {source: {sklearn: iris}}
+"""
+
+
+def validate_lines(cli, write_spec, text):
+    result = cli("validate", write_spec(text))
+    assert "Traceback" not in result.stderr
+    return result.exit_code, [ln for ln in result.stderr.splitlines() if ln.strip()]
+
+
+def test_two_output_model_is_refused_at_validate_not_in_keras_fit(cli, write_spec):
+    code, lines = validate_lines(cli, write_spec, IRIS_HEAD + """
+model:
+  input: [4]
+  layers:
+    - dense: {units: 16, activation: relu, name: h}
+    - dense: {units: 2, name: z_mean}
+    - dense: {units: 2, name: z_log_var, inputs: h}
+  outputs: [z_mean, z_log_var]
+train: {loss: mse}
+""")
+    assert code == 1
+    (line,) = lines
+    assert ":11:3: model.outputs: task supervised trains one output against the data's target, " \
+           "but this model has 2 (z_mean, z_log_var); keep one name in `outputs:`" in line
+
+
+# ---- 6. callback monitor names ----------------------------------------------------------------
+
+CALLBACKS = IRIS_HEAD + """
+model:
+  input: [4]
+  layers:
+    - dense: {units: 3, activation: softmax}
+train:
+  loss: sparse_categorical_crossentropy
+  metrics: [accuracy]
+  callbacks:
+    - early_stopping: {monitor: val_acc}
+    - reduce_lr_on_plateau: {monitor: val_los}
+    - model_checkpoint: {monitor: val_auc}
+"""
+
+
+def test_callback_monitor_names_are_checked_with_did_you_mean(cli, write_spec):
+    code, lines = validate_lines(cli, write_spec, CALLBACKS)
+    assert code == 1 and len(lines) == 3
+    assert "train.callbacks[0].early_stopping.monitor: 'val_acc' is not logged during " \
+           "training (logged: loss, accuracy, val_loss, val_accuracy" in lines[0]
+    assert lines[0].endswith("did you mean 'val_accuracy'?")
+    assert lines[1].endswith("did you mean 'val_loss'?")
+    assert lines[2].endswith("add auc to train.metrics to log it")
+
+
+def test_val_monitor_without_a_validation_split(cli, write_spec):
+    text = CALLBACKS.replace("data: {source: {sklearn: iris}}",
+                             "data: {source: {sklearn: iris}, split: {validation: 0}}")
+    text = text.replace("val_los", "loss").replace("val_auc", "accuracy")
+    code, lines = validate_lines(cli, write_spec, text)
+    (line,) = lines
+    assert "'val_acc' needs a validation split, and data.split.validation is 0; " \
+           "monitor 'acc' or set data.split.validation: 0.2" in line

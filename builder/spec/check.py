@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .graph import Plan, plan_model
+from ..core.base import did_you_mean
 from ..core.problems import Report
 
 
@@ -30,6 +31,54 @@ def check_data_vs_model(info, plan: Plan, report: Report):
         report.error(("model", "input"),
                      f"the data gives examples of shape {list(have)} but model.input is "
                      f"{list(want)}; {fix}")
+
+
+def check_one_output(task: str, plan: Plan, report: Report) -> bool:
+    """A single-network task fits one output against the data's one target; a model with
+    several outputs would reach Keras' fit and crash there (its KeyError on the loss), so
+    it is refused here. True when the plan has exactly one output."""
+    if len(plan.outputs) <= 1:
+        return True
+    report.error(("model", "outputs"),
+                 f"task {task} trains one output against the data's target, but this model has "
+                 f"{len(plan.outputs)} ({', '.join(plan.outputs)}); keep one name in `outputs:`, "
+                 "or use a task that gives each output its own role (vae: the encoder's "
+                 "[z_mean, z_log_var])")
+    return False
+
+
+def logged_names(spec, extra=()) -> list[str]:
+    """What Keras' fit will log each epoch: the loss, each metric by its kind (kspec names
+    Keras' metric objects so), the task's own metrics, their val_ forms when there is a
+    validation split, and the learning rate when a callback changes it."""
+    names = ["loss"] + [m.kind for m in spec.train.metrics] + list(extra)
+    if spec.data.split.validation > 0:
+        names += [f"val_{n}" for n in names]
+    if any(cb.kind == "reduce_lr_on_plateau" for cb in spec.train.callbacks):
+        names.append("learning_rate")
+    return names
+
+
+def check_monitors(spec, report: Report, extra=()):
+    """A callback's `monitor` must name a logged quantity: Keras would crash after the
+    first epoch (early stopping) or silently never act on a misspelt one."""
+    logged = logged_names(spec, extra)
+    for i, cb in enumerate(spec.train.callbacks):
+        monitor = getattr(cb, "monitor", None)
+        if monitor is None or monitor in logged:
+            continue
+        path = ("train", "callbacks", i, cb.kind, "monitor")
+        if monitor.startswith("val_") and spec.data.split.validation == 0:
+            report.error(path, f"'{monitor}' needs a validation split, and "
+                         "data.split.validation is 0; monitor "
+                         f"'{monitor[4:]}' or set data.split.validation: 0.2")
+            continue
+        from ..catalog.metrics import METRICS
+        base = monitor[4:] if monitor.startswith("val_") else monitor
+        fix = (f"; add {base} to train.metrics to log it" if base in METRICS.entries
+               else did_you_mean(monitor, logged))
+        report.error(path, f"'{monitor}' is not logged during training (logged: "
+                     f"{', '.join(logged)}){fix}")
 
 
 def _size(shape):
