@@ -214,3 +214,59 @@ def test_val_monitor_without_a_validation_split(cli, write_spec):
     (line,) = lines
     assert "'val_acc' needs a validation split, and data.split.validation is 0; " \
            "monitor 'acc' or set data.split.validation: 0.2" in line
+
+
+# ---- 7. lint errors for nonsense that Keras would train on ------------------------------------
+
+def seq_spec(layers, loss="mean_squared_error", kind="regression"):
+    return f"""
+kspec: 1
+name: t
+data: {{source: {{synthetic: {{type: {kind}, n: 50, shape: [10, 3], classes: 3}}}}}}
+model:
+  input: [10, 3]
+  layers:
+{layers}
+train: {{loss: {loss}}}
+"""
+
+
+def test_rnn_returning_sequences_before_a_per_example_target(cli, write_spec):
+    code, lines = validate_lines(cli, write_spec, seq_spec(
+        "    - lstm: {units: 8, return_sequences: true}\n    - dense: 1"))
+    assert code == 1
+    (line,) = lines
+    assert "model.layers[0].lstm: the target is one number per example, but with " \
+           "return_sequences: true the output (dense) has shape [10, 1]" in line
+    assert "set return_sequences: false on this layer" in line
+
+
+def test_stacked_lstm_without_return_sequences_names_the_first_one(cli, write_spec):
+    code, lines = validate_lines(cli, write_spec, seq_spec(
+        "    - lstm: 8\n    - lstm: 4\n    - dense: 1"))
+    (line,) = lines
+    assert line.endswith("model.layers[1].lstm: lstm on input (8,): expects a sequence (steps, "
+                         "features), but lstm 'lstm' returns only its last step; set "
+                         "return_sequences: true on layers[0]")
+
+
+def test_softmax_on_one_unit_and_categorical_on_one_unit_are_errors(cli, write_spec):
+    head = IRIS_HEAD.replace("{sklearn: iris}", "{sklearn: breast_cancer}")
+    code, lines = validate_lines(cli, write_spec, head + """
+model:
+  input: [30]
+  layers: [{dense: {units: 1, activation: softmax}}]
+train: {loss: binary_crossentropy}
+""")
+    assert code == 1
+    assert "softmax over 1 unit always outputs 1.0" in lines[0]
+    assert "use activation: sigmoid for one unit" in lines[0]
+    code, lines = validate_lines(cli, write_spec, head + """
+model:
+  input: [30]
+  layers: [{dense: {units: 1, activation: sigmoid}}]
+train: {loss: categorical_crossentropy}
+""")
+    assert code == 1
+    assert "categorical_crossentropy on 1 unit is always 0" in lines[0]
+    assert "use binary_crossentropy with units: 1 and sigmoid" in lines[0]

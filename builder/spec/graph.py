@@ -17,7 +17,7 @@ from ..catalog.layers.conv import Conv1D, Conv2D
 from ..catalog.layers.core import Dense
 from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
-from ..core.problems import Report
+from ..core.problems import Report, format_path
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
 
@@ -144,12 +144,25 @@ class Planner:
                 shape = tuple(layer.output_shape(shapes))
             except ShapeError as exc:
                 self.report.error(path, f"{layer.kind} on input {' and '.join(fmt(s) for s in shapes)}"
-                                  f": {exc}")
+                                  f": {self.last_step_only(inputs) or exc}")
             else:
                 self.check_weights(layer, shapes, path)
         self.plan.nodes.append(Node(name, layer, list(inputs), shape, path))
         self.shapes[name] = shape
         return name
+
+    def last_step_only(self, inputs) -> str | None:
+        """The usual cause of a sequence layer getting a vector: the RNN before it returns
+        only its last step (stacked LSTMs). The fix names that RNN's line."""
+        for name in inputs:
+            node = self.plan.node(name)
+            if node is not None and getattr(node.layer, "return_sequences", None) is False \
+                    and node.shape is not None and len(node.shape) == 1:
+                where = format_path(node.path[len(self.path):-1])
+                return (f"expects a sequence (steps, features), but {node.layer.kind} "
+                        f"'{node.name}' returns only its last step; set return_sequences: true "
+                        f"on {where}")
+        return None
 
     def check_weights(self, layer, shapes, path):
         if not layer.weights:
