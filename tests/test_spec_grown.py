@@ -270,3 +270,35 @@ train: {loss: categorical_crossentropy}
     assert code == 1
     assert "categorical_crossentropy on 1 unit is always 0" in lines[0]
     assert "use binary_crossentropy with units: 1 and sigmoid" in lines[0]
+
+
+# ---- 8. residual shortcut options -----------------------------------------------------------
+
+def odd_residual(shortcut=None):
+    block = {"layers": [{"conv2d": {"filters": 8, "kernel_size": 3, "strides": 2,
+                                    "padding": "same"}}], "name": "r"}
+    if shortcut:
+        block["shortcut"] = shortcut
+    return {"input": [45, 45, 4], "layers": [{"residual": block}]}
+
+
+@pytest.mark.parametrize("shortcut,kinds", [
+    (None, ["conv2d"]),
+    ({"downsample": "pooled"}, ["average_pooling2d", "conv2d"]),
+    ({"batch_norm": True, "use_bias": False}, ["conv2d", "batch_normalization"])])
+def test_odd_sizes_project_strided_or_pooled_as_keras_builds(shortcut, kinds):
+    plan, model = built(odd_residual(shortcut))
+    proj = [n for n in plan.nodes if n.name.startswith("r_projection")]
+    assert [n.layer.kind for n in proj] == kinds
+    assert plan.node("r").shape == (23, 23, 8) == tuple(model.output.shape[1:])
+    assert plan_count(plan).total == model.count_params()
+
+
+def test_residual_hints_name_a_real_fix():
+    _, errors = plan_problems({"input": [8, 8, 4], "layers": [{"residual": {
+        "projection": "none", "layers": [{"conv2d": {"filters": 16, "kernel_size": 1}}]}}]})
+    assert "remove projection: none to add a 1x1 projection" in errors[0]
+    assert "or use projection: auto" not in errors[0]
+    _, errors = plan_problems({"input": [8, 8, 4], "layers": [{"residual": {
+        "layers": [{"conv2d": {"filters": 4, "kernel_size": 3}}, "flatten"]}}]})
+    assert "changes the rank of its input; keep the rank inside the block" in errors[0]

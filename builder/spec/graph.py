@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from ..catalog.layers import Layer, ShapeError
 from ..catalog.layers.base import fmt
 from ..catalog.layers.blocks import Repeat, Residual
-from ..catalog.layers.conv import Conv1D, Conv2D
-from ..catalog.layers.core import Dense
+from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
+from ..catalog.layers.core import BatchNormalization, Dense
 from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
 from ..core.problems import Report, format_path
@@ -247,34 +247,60 @@ class Planner:
         return self.add_node(name, Add(name=name), [shortcut, last], path)
 
     def projection(self, entry, path, name, start, a, b):
-        """A 1x1 convolution (or dense) that makes the shortcut match the block's output."""
-        problem = None
+        """A 1x1 convolution (or dense) that makes the shortcut match the block's output,
+        made as `entry.shortcut` says (strided or pooled, with batch norm or not)."""
+        problem, fix = None, ""
         if len(a) != len(b):
             problem = "the block changes the rank of its input"
+            fix = "keep the rank inside the block (flatten or pool after the residual, not in it)"
         elif entry.projection == "none":
             problem = "projection: none forbids matching them"
+            fix = "remove projection: none to add a 1x1 projection, or keep the shapes equal"
         strides = []
         for n_in, n_out in zip(a[:-1], b[:-1]):
-            if n_in is None or n_out is None or n_out == 0 or n_in % n_out:
-                problem = problem or "the block's output size does not divide its input size"
-                break
-            strides.append(n_in // n_out)
+            stride = _stride(n_in, n_out)
+            if stride is None and problem is None:
+                problem = f"no stride takes size {n_in} to {n_out}"
+                fix = (f"make the block's size ceil({n_in} / stride) (padding: same on its "
+                       "strided layer) or keep the sizes equal")
+            strides.append(stride)
         if problem:
             self.report.error(path, f"residual: the block's output {fmt(b)} differs from its "
-                              f"input {fmt(a)} and {problem}; keep the shapes equal "
-                              "(e.g. padding: same) or use projection: auto")
+                              f"input {fmt(a)} and {problem}; {fix}")
             return None
+        how = entry.shortcut
         pname = f"{name}_projection"
+        prev = start
         if len(a) == 1:
-            layer = Dense(units=b[-1], name=pname)
-        elif len(a) == 2:
-            layer = Conv1D(filters=b[-1], kernel_size=1, strides=strides[0], name=pname)
-        elif len(a) == 3:
-            layer = Conv2D(filters=b[-1], kernel_size=1, strides=strides, name=pname)
+            layer = Dense(units=b[-1], use_bias=how.use_bias, name=pname)
+        elif len(a) in (2, 3):
+            conv, pool = (Conv1D, AveragePooling1D) if len(a) == 2 else (Conv2D, AveragePooling2D)
+            strides = strides[0] if len(a) == 2 else strides
+            if how.downsample == "pooled" and any(s_ != 1 for s_ in (strides if isinstance(
+                    strides, list) else [strides])):
+                prev = self.add_node(f"{pname}_pool", pool(pool_size=strides, strides=strides,
+                                                          padding="same"), [prev], path)
+                strides = 1
+            layer = conv(filters=b[-1], kernel_size=1, strides=strides, use_bias=how.use_bias,
+                         name=pname)
         else:
             self.report.error(path, f"residual: cannot project a shortcut of shape {fmt(a)}")
             return None
-        return self.add_node(pname, layer, [start], path)
+        out = self.add_node(pname, layer, [prev], path)
+        if how.batch_norm:
+            out = self.add_node(f"{pname}_norm", BatchNormalization(), [out], path)
+        return out
+
+
+def _stride(n_in, n_out):
+    """The stride s with ceil(n_in / s) == n_out (a 1x1 kernel's output size), or None."""
+    if n_in is None or n_out is None or n_out <= 0 or n_out > n_in:
+        return None
+    s = max(1, -(-n_in // n_out))
+    for cand in (s - 1, s, s + 1):
+        if cand >= 1 and -(-n_in // cand) == n_out:
+            return cand
+    return None
 
 
 def _walk(layers):

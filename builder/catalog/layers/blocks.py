@@ -5,6 +5,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ...core.base import Strict
 from .base import LAYERS, Layer, LayerRef
 
 
@@ -32,6 +33,23 @@ class Residual(Block):
         {"params": {"layers": [{"dense": 6}]}, "input": [5]}]  # the second one is projected
     projection: Literal["auto", "none"] = Field(
         "auto", description="auto: project the shortcut when shapes differ; none: error instead")
+    shortcut: "Shortcut" = Field(default_factory=lambda: Shortcut(),
+                                 description="how a projected shortcut is made")
+
+
+class Shortcut(Strict):
+    """The projection of a residual's shortcut when the block changes its shape: a 1x1
+    convolution (dense for vectors) with the stride that gives the block's output size
+    (45 -> 23 is stride 2, as padding: same rounds up)."""
+
+    downsample: Literal["strided", "pooled"] = Field(
+        "strided", description="strided: the 1x1 convolution strides; pooled: average "
+        "pooling (padding same) first, then a 1x1 convolution (ResNet-D)")
+    batch_norm: bool = Field(False, description="batch normalization after the projection")
+    use_bias: bool = Field(True, description="the projection's bias (false with batch_norm)")
+
+
+Residual.model_rebuild()
 
 
 @LAYERS.register("repeat")
