@@ -302,3 +302,36 @@ def test_residual_hints_name_a_real_fix():
     _, errors = plan_problems({"input": [8, 8, 4], "layers": [{"residual": {
         "layers": [{"conv2d": {"filters": 4, "kernel_size": 3}}, "flatten"]}}]})
     assert "changes the rank of its input; keep the rank inside the block" in errors[0]
+
+
+# ---- 11. small items ---------------------------------------------------------------------------
+
+def test_catalog_activations_lists_swish_and_identity(cli):
+    result = cli("catalog", "activations")
+    lines = {ln.split()[0]: ln for ln in result.stdout.splitlines()}
+    assert "(also: swish)" in lines["silu"]
+    assert "(also: identity, none)" in lines["linear"]
+
+
+def test_keras_habits_get_kspec_hints():
+    from builder.catalog.layers import LAYERS
+    with pytest.raises(Exception) as exc:
+        LAYERS.parse("maxpool2d")
+    assert "did you mean 'max_pooling2d'?" in str(exc.value)
+    with pytest.raises(Exception) as exc:
+        LAYERS.parse({"dense": {"units": 3, "input_shape": [4]}})
+    assert "unknown key 'input_shape'; the input's shape is given once, as model.input" \
+        in str(exc.value)
+    with pytest.raises(Exception) as exc:
+        ModelSpec.model_validate({"input_shape": [4], "layers": ["relu"]})
+    assert "the shape of one example is model.input" in str(exc.value)
+
+
+def test_messages_say_one_unit_and_one_filter():
+    from builder.share.explain import explain_plan
+    plan = plan_of({"input": [4, 4, 1], "layers": [
+        {"conv2d": {"filters": 1, "kernel_size": 3}}, "flatten", {"dense": 1}]})
+    text = " ".join(f"{line.params_text} {getattr(line, 'shape_text', '')}"
+                    for line in explain_plan(plan))
+    assert "1 filter makes 1 channel" in str([vars(x) for x in explain_plan(plan)])
+    assert "x 1 unit" in text and "1 units" not in text and "1 filters" not in text

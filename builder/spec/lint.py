@@ -6,6 +6,7 @@ cannot run (or would silently broadcast into garbage) are errors.
 from __future__ import annotations
 
 from ..catalog.activations import Activation
+from ..core.base import plural
 from ..catalog.layers.base import Layer
 from .graph import Plan
 from ..core.problems import Report
@@ -73,7 +74,7 @@ def lint(spec, plan: Plan, info, report: Report):
         y_width = info.y_shape[-1] if info.y_shape else 1
         if labels == "continuous" and width != y_width:
             what = "one number" if y_width == 1 else f"{y_width} numbers"
-            err(f"the target is {what} per example but {where} has {width} units; "
+            err(f"the target is {what} per example but {where} has {width} {plural(width, 'unit')}; "
                 f"use units: {y_width}")
         for i, m in enumerate(spec.train.metrics):
             if "accuracy" in m.kind:
@@ -113,16 +114,16 @@ def lint(spec, plan: Plan, info, report: Report):
             err(f"{loss.kind} needs one-hot labels but the data has integer class ids; add "
                 "`- one_hot` to data.preprocess, or use sparse_categorical_crossentropy")
         elif n is not None and width != n:
-            err(f"the data has {n} classes but {where} has {width} units; use units: {n}")
+            err(f"the data has {n} classes but {where} has {width} {plural(width, 'unit')}; use units: {n}")
     elif task == "sparse_multiclass":
         if labels == "one_hot":
             err(f"{loss.kind} needs integer class ids but the labels are one-hot; use "
                 "categorical_crossentropy, or drop `one_hot` from data.preprocess")
         elif n is not None and width < n:
-            err(f"the data has {n} classes (ids 0..{n - 1}) but {where} has {width} units; "
+            err(f"the data has {n} classes (ids 0..{n - 1}) but {where} has {width} {plural(width, 'unit')}; "
                 f"use units: {n}")
         elif n is not None and width > n:
-            warn(f"the data has {n} classes but {where} has {width} units; the extra units "
+            warn(f"the data has {n} classes but {where} has {width} {plural(width, 'unit')}; the extra units "
                  "never get a label")
         if width == 1 and n is None:
             err(f"{loss.kind} needs one unit per class; {where} has 1")

@@ -1,7 +1,7 @@
 """The spec language, format 1: the top-level sections and their fields."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -59,6 +59,8 @@ class DataSpec(Strict):
 
 
 class ModelSpec(Strict):
+    key_hints: ClassVar[dict] = {"input_shape": "; the shape of one example is model.input, "
+                                                "e.g. input: [28, 28, 1]"}
     input: Shape | dict[str, Shape] = Field(
         ..., description="shape of one example, e.g. [28, 28, 1]; or name -> shape")
     layers: list[LayerRef] = Field(..., min_length=1)

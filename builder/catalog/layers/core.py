@@ -18,8 +18,10 @@ def dense_formula(n_in, units, bias=True, pieces=1):
     """The lectures' count of a dense layer: (inputs + 1 bias) x units."""
     extra = f" x {pieces} pieces" if pieces > 1 else ""
     if bias:
-        return (f"({n_in} inputs + 1 bias) x {units} units{extra}", (n_in + 1) * units * pieces)
-    return f"{n_in} inputs x {units} units{extra} (no bias)", n_in * units * pieces
+        return (f"({n_in} {plural(n_in, 'input')} + 1 bias) x {units} {plural(units, 'unit')}"
+                f"{extra}", (n_in + 1) * units * pieces)
+    return (f"{n_in} {plural(n_in, 'input')} x {units} {plural(units, 'unit')}{extra} (no bias)",
+            n_in * units * pieces)
 
 
 def axis_size(shape, axis: int):
