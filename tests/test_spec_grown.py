@@ -335,3 +335,49 @@ def test_messages_say_one_unit_and_one_filter():
                     for line in explain_plan(plan))
     assert "1 filter makes 1 channel" in str([vars(x) for x in explain_plan(plan)])
     assert "x 1 unit" in text and "1 units" not in text and "1 filters" not in text
+
+
+# ---- 9. validate opens a CSV's header and first rows ---------------------------------------------
+
+HOUSES = """
+kspec: 1
+name: t
+data:
+  source:
+    csv: {path: houses.csv, target: price, target_type: number, encoding: integer,
+          categorical: [town]}
+model:
+  input: [3]
+  layers: [{dense: 1}]
+train: {loss: mse}
+"""
+
+
+@pytest.fixture
+def houses(write_spec):
+    def _write(text):
+        path = write_spec(text)
+        (path.parent / "houses.csv").write_text("area,rooms,town,price\n120,4,north,300\n"
+                                                "80,2,south,210\n")
+        return path
+    return _write
+
+
+def csv_lines(cli, path):
+    result = cli("validate", path)
+    assert "Traceback" not in result.stderr
+    return result.exit_code, [ln for ln in result.stderr.splitlines() if ln.strip()]
+
+
+def test_csv_checked_at_validate(cli, houses):
+    assert csv_lines(cli, houses(HOUSES))[0] == 0
+    code, (line,) = csv_lines(cli, houses(HOUSES.replace("target: price", "target: prise")))
+    assert code == 1 and "data.source.csv.target: no column 'prise'" in line
+    assert "did you mean 'price'?" in line
+    code, (line,) = csv_lines(cli, houses(HOUSES.replace("houses.csv,", "house.csv,")))
+    assert "house.csv does not exist" in line
+    code, (line,) = csv_lines(cli, houses(HOUSES.replace("input: [3]", "input: [5]")))
+    assert "model.input: the data gives examples of shape [3] but model.input is [5]" in line
+    code, (line,) = csv_lines(cli, houses(HOUSES.replace(",\n          categorical: [town]", "")))
+    assert "the input column 'town' holds text ('north'); a network reads numbers: add " \
+           "categorical: ['town'] to encode it" in line

@@ -6,9 +6,17 @@ from ..core.base import did_you_mean
 from ..core.problems import Report
 
 
-def data_info(data, report: Report):
-    """What the data looks like after preprocessing, known without loading it."""
+def data_info(data, report: Report, base_dir=None):
+    """What the data looks like after preprocessing, known without loading it; with the
+    spec's folder, the source's files are opened briefly (Source.peek) as well."""
     info = data.source.info()
+    if base_dir is not None:
+        from ..data.errors import DataLoadError
+        try:
+            info = data.source.peek(base_dir, info)
+        except DataLoadError as exc:
+            report.error(exc.path, exc.message)
+            return info.with_(x_shape=None)
     for i, step in enumerate(data.preprocess):
         try:
             info = step.info(info)
@@ -99,13 +107,13 @@ def plan_networks(spec, report: Report) -> dict:
             for role, model in spec.networks().items()}
 
 
-def check_spec(spec) -> Report:
+def check_spec(spec, base_dir=None) -> Report:
     from ..tasks import TASKS
     report = Report()
     plans = plan_networks(spec, report)
     from .counts import check_weight_cap
     check_weight_cap(plans, report)  # before anything would allocate them
-    info = data_info(spec.data, report)
+    info = data_info(spec.data, report, base_dir)
     if not report.errors:
         TASKS[spec.task].check(spec, plans, info, report)
     return report
