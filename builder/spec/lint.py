@@ -134,8 +134,8 @@ def check_output_per_example(plan: Plan, info, report: Report):
     with a step axis: Keras broadcasts the target over the steps and trains on nonsense.
     The usual cause is an RNN left at return_sequences: true before the output layer."""
     outputs = plan.output_nodes()
-    if len(outputs) != 1 or outputs[0].shape is None:
-        return
+    if len(outputs) != 1 or outputs[0].shape is None or len(plan.inputs) != 1:
+        return  # several inputs: the data is not the model's one input (as check_data_vs_model)
     node = outputs[0]
     if info.labels not in ("integer", "one_hot", "continuous"):
         return
