@@ -375,9 +375,56 @@ def test_csv_checked_at_validate(cli, houses):
     assert code == 1 and "data.source.csv.target: no column 'prise'" in line
     assert "did you mean 'price'?" in line
     code, (line,) = csv_lines(cli, houses(HOUSES.replace("houses.csv,", "house.csv,")))
-    assert "house.csv does not exist" in line
+    assert code == 0  # a file still to download or convert: a warning, and train refuses
+    assert "warning: data.source.csv.path:" in line and "house.csv does not exist" in line
+    assert "the data cannot be checked against the model" in line
     code, (line,) = csv_lines(cli, houses(HOUSES.replace("input: [3]", "input: [5]")))
     assert "model.input: the data gives examples of shape [3] but model.input is [5]" in line
     code, (line,) = csv_lines(cli, houses(HOUSES.replace(",\n          categorical: [town]", "")))
     assert "the input column 'town' holds text ('north'); a network reads numbers: add " \
            "categorical: ['town'] to encode it" in line
+
+
+def test_npz_shapes_and_token_ids_checked_at_validate(cli, write_spec):
+    import numpy as np
+    text = """
+kspec: 1
+name: t
+data: {source: {npz: {path: tokens.npz}}}
+model:
+  input: [6]
+  layers:
+    - embedding: {input_dim: 10, output_dim: 4}
+    - global_average_pooling1d
+    - dense: {units: 2, activation: softmax}
+train: {loss: sparse_categorical_crossentropy}
+"""
+    path = write_spec(text)
+    rng = np.random.default_rng(0)
+    np.savez(path.parent / "tokens.npz", x=rng.integers(0, 12, (20, 6)), y=rng.integers(0, 2, 20))
+    code, (line,) = csv_lines(cli, path)
+    assert code == 1
+    assert "model.layers[0].embedding.input_dim: the data's token ids go up to 11 but " \
+           "input_dim is 10 (ids 0..9); use input_dim: 12" in line
+    np.savez(path.parent / "tokens.npz", x=rng.integers(0, 10, (20, 7)), y=rng.integers(0, 2, 20))
+    code, (line,) = csv_lines(cli, path)
+    assert "the data gives examples of shape [7] but model.input is [6]" in line
+    path = write_spec(text.replace("tokens.npz}", "tokens.npz, x: inputs}"))
+    code, (line,) = csv_lines(cli, path)
+    assert "data.source.npz.x:" in line and "has no array 'inputs' (it has x, y)" in line
+
+
+def test_series_shorter_than_window_is_an_error_at_validate(cli, write_spec):
+    path = write_spec("""
+kspec: 1
+name: t
+task: forecast
+data: {source: {timeseries: {path: s.csv, column: v, window: 12, horizon: 1}}}
+model:
+  input: [12, 1]
+  layers: [{lstm: 4}, {dense: 1}]
+train: {loss: mse}
+""")
+    path.with_name("s.csv").write_text("v\n" + "\n".join(str(i) for i in range(10)) + "\n")
+    code, (line,) = csv_lines(cli, path)
+    assert code == 1 and "has 10 values, too few for window 12 + horizon 1" in line

@@ -11,12 +11,17 @@ def data_info(data, report: Report, base_dir=None):
     spec's folder, the source's files are opened briefly (Source.peek) as well."""
     info = data.source.info()
     if base_dir is not None:
-        from ..data.errors import DataLoadError
+        from ..data.errors import DataLoadError, MissingFile
         try:
             info = data.source.peek(base_dir, info)
+        except MissingFile as exc:  # a download not made yet: train will say so too
+            report.warn(exc.path, f"{exc.message}; the data cannot be checked against the "
+                        "model, and train fails until the file is there")
         except DataLoadError as exc:
             report.error(exc.path, exc.message)
             return info.with_(x_shape=None)
+    if data.preprocess:
+        info = info.with_(x_max=None)  # the steps may change the values read
     for i, step in enumerate(data.preprocess):
         try:
             info = step.info(info)
@@ -29,6 +34,8 @@ def data_info(data, report: Report, base_dir=None):
 
 
 def check_data_vs_model(info, plan: Plan, report: Report):
+    if len(plan.inputs) == 1:
+        check_token_ids(info, plan, report)
     if info.x_shape is None or len(plan.inputs) != 1:
         return
     want = next(iter(plan.inputs.values()))
@@ -39,6 +46,23 @@ def check_data_vs_model(info, plan: Plan, report: Report):
         report.error(("model", "input"),
                      f"the data gives examples of shape {list(have)} but model.input is "
                      f"{list(want)}; {fix}")
+
+
+def check_token_ids(info, plan: Plan, report: Report):
+    """Token ids at or above an embedding's vocabulary size look up rows that do not exist
+    (TensorFlow fails mid-epoch on CPU, and reads zeros on GPU)."""
+    if info.x_max is None:
+        return
+    first = next(iter(plan.inputs))
+    for node in plan.nodes:
+        size_field = next((f for f in ("input_dim", "vocab_size")
+                           if isinstance(getattr(node.layer, f, None), int)), None)
+        if first in node.inputs and size_field:
+            size = getattr(node.layer, size_field)
+            if info.x_max >= size:
+                report.error(node.path + (size_field,),
+                             f"the data's token ids go up to {info.x_max} but {size_field} is "
+                             f"{size} (ids 0..{size - 1}); use {size_field}: {info.x_max + 1}")
 
 
 def check_one_output(task: str, plan: Plan, report: Report) -> bool:
