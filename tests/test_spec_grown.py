@@ -428,3 +428,66 @@ train: {loss: mse}
     path.with_name("s.csv").write_text("v\n" + "\n".join(str(i) for i in range(10)) + "\n")
     code, (line,) = csv_lines(cli, path)
     assert code == 1 and "has 10 values, too few for window 12 + horizon 1" in line
+
+
+# ---- 10. reusable blocks: EfficientNet-B0 and a group-norm U-Net -----------------------------------
+
+def test_efficientnet_b0_with_mbconv_blocks_counts_as_keras_application():
+    """examples/efficientnet_b0.yaml: depthwise convolutions and squeeze-and-excite (a
+    broadcast multiply) in a reusable block; its count equals Keras' own EfficientNetB0."""
+    from pathlib import Path
+    from builder.build.model import build_model
+    from builder.core.keras_env import keras
+    from builder.spec.load import load_spec
+    loaded = load_spec(Path(__file__).parents[1] / "examples" / "efficientnet_b0.yaml")
+    text = loaded.path.read_text()
+    assert text.count("- depthwise_conv2d") == 2 and len(text.splitlines()) < 90
+    model, plan = build_model(loaded)
+    reference = keras().applications.EfficientNetB0(weights=None, classes=10)
+    count = plan_count(plan)
+    assert count.total == model.count_params() == reference.count_params() == 4_062_381
+    assert count.trainable == trainable_count(reference) == trainable_count(model)
+
+
+UNET = {"input": [16, 16, 3], "blocks": {
+    "level": {"params": {"filters": 8, "groups": 4}, "layers": [
+        {"conv2d": {"filters": "$filters", "kernel_size": 3, "padding": "same"}},
+        {"group_normalization": "$groups"}, "swish",
+        {"conv2d": {"filters": "$filters", "kernel_size": 3, "padding": "same"}},
+        {"group_normalization": "$groups"}, {"activation": {"activation": "swish", "name": "out"}}]},
+    "up": {"params": {"filters": 8, "skip": "input"}, "layers": [
+        {"up_sampling2d": {"size": 2, "name": "up"}},
+        {"concatenate": {"inputs": ["up", "$skip"]}},
+        {"use": {"block": "level", "args": {"filters": "$filters"}}}]}},
+    "layers": [
+        {"use": {"block": "level", "name": "enc1"}}, "max_pooling2d",
+        {"use": {"block": "level", "name": "enc2", "args": {"filters": 16}}}, "max_pooling2d",
+        {"use": {"block": "level", "name": "mid", "args": {"filters": 32}}},
+        {"use": {"block": "up", "name": "dec2", "args": {"filters": 16, "skip": "enc2/out"}}},
+        {"use": {"block": "up", "name": "dec1", "args": {"filters": 8, "skip": "enc1/out"}}},
+        {"conv2d": {"filters": 3, "kernel_size": 1}}]}
+
+
+def test_unet_with_blocks_and_group_norm_scopes_names_and_builds():
+    plan, model = built(UNET)
+    names = [n.name for n in plan.nodes]
+    assert "enc1_out" in names and "enc2_out" in names and "dec1_up" in names
+    joins = [n.inputs for n in plan.nodes if n.layer.kind == "concatenate"]
+    assert joins == [["dec2_up", "enc2_out"], ["dec1_up", "enc1_out"]]  # the skips, by scope
+    assert sum(n.layer.kind == "group_normalization" for n in plan.nodes) == 10  # 5 levels x 2
+    assert tuple(model.output.shape[1:]) == (16, 16, 3)
+    assert plan_count(plan).total == model.count_params()
+
+
+def test_block_mistakes_are_reported_on_their_lines():
+    bad = {**UNET, "layers": [{"use": {"block": "levle"}},
+                              {"use": {"block": "level", "args": {"filter": 4}}}]}
+    _, errors = plan_problems(bad)
+    assert "model.layers[0].use.block: no block named 'levle'; did you mean 'level'?" in errors[0]
+    assert "model.layers[1].use.args.filter: block level has no parameter 'filter'; " \
+           "did you mean 'filters'?" in errors[1]
+    typo = {"input": [4], "blocks": {"b": {"params": {"units": 2}, "layers": [
+        {"dense": {"units": "$unit"}}]}}, "layers": [{"use": "b"}]}
+    _, errors = plan_problems(typo)
+    assert errors == ["model.blocks.b.layers[0].dense.units: '$unit' is not a parameter of "
+                      "this block; did you mean 'units'?; add it to params: with a default"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..catalog.layers import Layer, ShapeError
 from ..catalog.layers.base import fmt
-from ..catalog.layers.blocks import Repeat, Residual
+from ..catalog.layers.blocks import Repeat, Residual, Use
 from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
 from ..catalog.layers.core import BatchNormalization, Dense
 from ..catalog.layers.merge import Add
@@ -63,6 +63,7 @@ class Planner:
         self.declared = {}  # every user-given name -> path, for 'defined below' hints
         self.counters: dict[str, int] = {}
         self.frozen = not getattr(model, "trainable", True)  # inside a trainable: false part
+        self.use_depth = 0  # blocks inside blocks, bounded (a block may not use itself forever)
         self._collect(model.layers, path + ("layers",))
 
     # ---- names ---------------------------------------------------------------
@@ -194,9 +195,9 @@ class Planner:
                 if None in inputs:
                     prev = None
                     continue
-            if isinstance(entry, (Residual, Repeat)):
+            if isinstance(entry, (Residual, Repeat, Use)):
                 outer, self.frozen = self.frozen, self.frozen or not entry.trainable
-                block = self.residual if isinstance(entry, Residual) else self.repeat
+                block = {Residual: self.residual, Repeat: self.repeat, Use: self.use}[type(entry)]
                 prev = block(entry, p, inputs, rename)
                 self.frozen = outer
             else:
@@ -228,6 +229,45 @@ class Planner:
         for n in inner:  # after the block, a plain name means its last copy
             rename[n] = f"{n}_{entry.times}"
         return prev
+
+    def use(self, entry: Use, path, inputs, rename):
+        """Expand one use of a model.blocks entry: its $params substituted by the use's
+        args, its layers planned in place, each name x inside it called <scope>_x in Keras
+        and `<scope>/x` in later `inputs:` (the scope is the use's name)."""
+        blocks = getattr(self.model, "blocks", {}) or {}
+        block = blocks.get(entry.block)
+        if block is None:
+            known = ", ".join(blocks) or "none defined"
+            self.report.error(path + ("block",), f"no block named '{entry.block}'"
+                              f"{did_you_mean(entry.block, blocks)}; model.blocks has: {known}")
+            return None
+        for key in entry.args:
+            if key not in block.params:
+                self.report.error(path + ("args", key), f"block {entry.block} has no parameter "
+                                  f"'{key}'{did_you_mean(key, block.params)}; its parameters: "
+                                  f"{', '.join(block.params) or 'none'}")
+                return None
+        if self.use_depth >= MAX_USE_DEPTH:
+            self.report.error(path, f"blocks use each other more than {MAX_USE_DEPTH} deep "
+                              f"(does {entry.block} use itself?)")
+            return None
+        bpath = self.path + ("blocks", entry.block, "layers")
+        layers = block_layers(block, {**block.params, **entry.args}, bpath, self.report)
+        if layers is None or len(inputs) != 1:
+            if layers is not None:
+                self.report.error(path + ("inputs",), "a block use takes one input")
+            return None
+        scope = entry.name or self._auto_name(entry.block)
+        inner = [e.name for e in _walk(layers) if e.name]
+        local = {**rename, **{n: f"{scope}_{n}" for n in inner}}
+        self.use_depth += 1
+        last = self.expand(layers, bpath, inputs[0], local)
+        self.use_depth -= 1
+        for n in inner:  # later layers name them scope/x
+            rename[f"{scope}/{n}"] = local[n]
+        if entry.name and last is not None:
+            rename[entry.name] = last  # the use's own name means its last layer
+        return last
 
     def residual(self, entry: Residual, path, inputs, rename):
         if len(inputs) != 1:
@@ -301,6 +341,43 @@ def _stride(n_in, n_out):
         if cand >= 1 and -(-n_in // cand) == n_out:
             return cand
     return None
+
+
+MAX_USE_DEPTH = 8
+
+
+def block_layers(block, values: dict, path, report):
+    """The block's layers with every "$param" value replaced (whole values only: no
+    expressions, nothing evaluated), parsed as catalog entries; None after an error."""
+    from ..catalog.layers import LAYERS
+    from pydantic import ValidationError
+    from .load import problems_from_pydantic
+
+    def sub(value, where):
+        if isinstance(value, dict):
+            return {k: sub(v, where + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sub(v, where + (i,)) for i, v in enumerate(value)]
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in values:
+                raise KeyError((where, value[1:]))
+            return values[value[1:]]
+        return value
+
+    out, ok = [], True
+    for i, raw in enumerate(block.layers):
+        try:
+            out.append(LAYERS.parse(sub(raw, ())))
+        except KeyError as exc:
+            where, name = exc.args[0]
+            report.error(path + (i,) + where, f"'${name}' is not a parameter of this block"
+                         f"{did_you_mean(name, values)}; add it to params: with a default")
+            ok = False
+        except ValidationError as exc:
+            for problem in problems_from_pydantic(exc, raw):
+                report.error(path + (i,) + problem.path, problem.message)
+            ok = False
+    return out if ok else None
 
 
 def _walk(layers):
