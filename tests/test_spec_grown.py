@@ -491,3 +491,24 @@ def test_block_mistakes_are_reported_on_their_lines():
     _, errors = plan_problems(typo)
     assert errors == ["model.blocks.b.layers[0].dense.units: '$unit' is not a parameter of "
                       "this block; did you mean 'units'?; add it to params: with a default"]
+
+
+def test_text_vocabulary_checked_against_the_model_at_validate(cli, write_spec):
+    path = write_spec("""
+kspec: 1
+name: t
+task: language_model
+data: {source: {text: {path: t.txt, window: 8}}}
+model:
+  input: [8]
+  layers:
+    - embedding: {input_dim: 5, output_dim: 4}
+    - lstm: 8
+    - dense: {units: 10, activation: softmax}
+train: {loss: sparse_categorical_crossentropy}
+""")
+    path.with_name("t.txt").write_text("abcdefghij" * 5)
+    code, (line,) = csv_lines(cli, path)
+    assert code == 1
+    assert "model.layers[0].embedding.input_dim: the data's token ids go up to 9 but " \
+           "input_dim is 5 (ids 0..4); use input_dim: 10" in line
