@@ -240,6 +240,8 @@ def catalog(kind):
         cls = cat.entries[name]
         params = [f for f in cls.model_fields if f not in ("name", "inputs", "trainable", "weights")]
         doc = " ".join((cls.doc or "").split())
+        also = cat.aliases_of(name)
+        doc = (f"(also: {', '.join(also)}) " if also else "") + doc
         click.echo(f"{name:<28} {doc}" + (f"  [{', '.join(params)}]" if params else ""))
 
 

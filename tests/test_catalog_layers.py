@@ -54,11 +54,12 @@ def model_data(kind, i) -> dict:
     """The example as a one-layer model (several inputs: named a, b, ...)."""
     ex = example(kind, i)
     shape, params = ex["input"], dict(ex["params"])
+    blocks = {"blocks": ex["blocks"]} if "blocks" in ex else {}  # what a `use` expands
     if shape and isinstance(shape[0], list):
         names = [chr(ord("a") + j) for j in range(len(shape))]
-        return {"input": dict(zip(names, shape)),
+        return {"input": dict(zip(names, shape)), **blocks,
                 "layers": [{kind: {**params, "inputs": names}}]}
-    return {"input": shape, "layers": [{kind: params} if params else kind]}
+    return {"input": shape, **blocks, "layers": [{kind: params} if params else kind]}
 
 
 def plan_of(data):

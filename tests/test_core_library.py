@@ -20,7 +20,12 @@ def test_bundled_spec_is_valid_and_documented(name):
     loaded = load_spec(name)
     assert loaded.spec.name == name, "a bundled spec's name is its file name"
     assert re.search(r"\bL\d\d\b", loaded.spec.description), "description names its lecture id"
-    assert not [w.render() for w in loaded.warnings]
+    # validate warns that a data file is not there yet; only a spec whose data is a
+    # documented download (activity_cnn1d_uci: a converter script makes the file) may
+    warnings = [w.render() for w in loaded.warnings
+                if not ("does not exist" in w.message and "Needs the download" in
+                        loaded.spec.description)]
+    assert not warnings
 
 
 @pytest.mark.parametrize("name", SPECS)

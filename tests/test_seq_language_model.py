@@ -177,12 +177,19 @@ def test_a_next_token_model_may_read_both_ways(write_spec):
     load_spec(write_spec(spec_text(shakespeare_path(), layers)))  # no error: it sees no answer
 
 
-def test_an_embedding_smaller_than_the_vocabulary_is_named(write_spec, tmp_path):
+def test_an_embedding_smaller_than_the_vocabulary_is_named(write_spec, tmp_path, monkeypatch):
     from builder.tasks import TASKS
     layers = """            - embedding: {input_dim: 40, output_dim: 8}
             - lstm: {units: 8, return_sequences: true}
             - dense: {units: 60, activation: softmax}"""
-    loaded = load_spec(write_spec(spec_text(shakespeare_path(), layers)))
+    path = write_spec(spec_text(shakespeare_path(), layers))
+    with pytest.raises(SpecError) as exc:  # a small text is read at validate already
+        load_spec(path)
+    assert "the data's token ids go up to 59 but input_dim is 40 (ids 0..39); use " \
+           "input_dim: 60" in str(exc.value)
+    # a text too large for validate to read is checked when train reads it
+    monkeypatch.setattr("builder.data.sources.text.PEEK_BYTES", 0)
+    loaded = load_spec(path)
     with pytest.raises(SpecError) as exc:
         TASKS["language_model"].train(loaded, out=tmp_path / "run", verbose=0)
     assert "the text has 60 distinct tokens but embedding has input_dim 40; use input_dim: 60" \

@@ -23,6 +23,11 @@ def did_you_mean(word: str, options, prefix: str = "; ") -> str:
     return f"{prefix}did you mean '{match[0]}'?" if match else ""
 
 
+def plural(n: int, word: str) -> str:
+    """'unit' -> 'units' unless n is 1 (messages say "1 unit", "3 units")."""
+    return word if n == 1 else word + "s"
+
+
 def _detail(err: dict, loc_prefix=(), **override) -> dict:
     """Turn an error from ``ValidationError.errors()`` back into raisable form."""
     loc = tuple(loc_prefix) + tuple(err["loc"])
@@ -62,6 +67,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, protected_namespaces=(),
                               defer_build=True)
 
+    # unknown keys that users bring from elsewhere (Keras' input_shape) -> the hint
+    key_hints: ClassVar[dict] = {}
+
     @classmethod
     def allowed_keys(cls) -> list[str]:
         return [f.alias or name for name, f in cls.model_fields.items()]
@@ -76,7 +84,7 @@ class Strict(BaseModel):
             for err in exc.errors():
                 if err["type"] == "extra_forbidden" and len(err["loc"]) == 1:
                     key = err["loc"][0]
-                    hint = did_you_mean(key, cls.allowed_keys())
+                    hint = cls.key_hints.get(key) or did_you_mean(key, cls.allowed_keys())
                     if not hint:
                         hint = "; allowed keys: " + ", ".join(cls.allowed_keys())
                     details.append(_detail(err, type="kspec_unknown_key",
@@ -149,6 +157,17 @@ class Catalog:
         key = self.aliases.get(key, key)
         return self.entries.get(key)
 
+    def aliases_of(self, name: str) -> list[str]:
+        """The other names an entry answers to (silu: swish), as `kspec catalog` shows them."""
+        return sorted(a for a, n in self.aliases.items() if n == name)
+
+    def suggest(self, word: str) -> str:
+        """'; did you mean ...?' naming the entry's own name even when the closest match is
+        an alias (maxpool2d -> max_pooling2d, not maxpooling2d)."""
+        match = difflib.get_close_matches(str(word).lower(), list(self.entries) + list(self.aliases),
+                                          n=1, cutoff=0.6)
+        return f"; did you mean '{self.aliases.get(match[0], match[0])}'?" if match else ""
+
     def parse(self, value: Any) -> Entry:
         """Validate a YAML value as an entry of this catalog."""
         if isinstance(value, Entry):
@@ -162,7 +181,7 @@ class Catalog:
                          f"e.g. {self.example}")
         cls = self.lookup(name)
         if cls is None:
-            hint = did_you_mean(name, list(self.entries) + list(self.aliases))
+            hint = self.suggest(name)
             fail("unknown_name", f"unknown {self.what} '{name}'{hint or ''}"
                  f"{'' if hint else f' (see kspec catalog {self.what}s)'}")
         if params is None:

@@ -22,3 +22,8 @@ class DataLoadError(Exception):
 
     def problem(self) -> Problem:
         return Problem(self.path, self.message)
+
+
+class MissingFile(DataLoadError):
+    """A data file named by the spec is not there (yet: some sources need a download or a
+    converter run first). validate warns; loading it for training is an error."""

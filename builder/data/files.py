@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..core.base import did_you_mean
 from ..core.files import DATA_MAX, FileRefused, read_user_text
-from .errors import DataLoadError
+from .errors import DataLoadError, MissingFile
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value
 
@@ -23,7 +23,8 @@ def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path
                                 "folder)", where)
     elif not full.is_file():
         what = "is a folder, not a file" if full.exists() else "does not exist"
-        raise DataLoadError(f"{full} {what} (paths are relative to the spec's folder)", where)
+        raise (MissingFile if not full.exists() else DataLoadError)(
+            f"{full} {what} (paths are relative to the spec's folder)", where)
     return full
 
 
@@ -54,6 +55,29 @@ def read_csv(path: Path, where: tuple, delimiter: str = ","):
     if not body:
         raise DataLoadError(f"{path} has a header but no data rows", where)
     return header, [row for _, row in body], [line for line, _ in body]
+
+
+# validate reads a data file whole only below this size (a few ms); above, its header
+PEEK_BYTES = 5 * 2 ** 20
+
+
+def read_csv_head(path: Path, where: tuple, delimiter: str = ",", rows: int = 200):
+    """-> (header, the first `rows` data rows): what validate reads of a CSV, so that a
+    misspelt column or a text column is found in milliseconds, not at train time."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            head = []
+            for row in reader:
+                if any(c.strip() for c in row):
+                    head.append(row)
+                if len(head) > rows:
+                    break
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataLoadError(f"cannot read {path} as CSV: {exc}", where) from None
+    if not head:
+        raise DataLoadError(f"{path} is empty; a CSV needs a header row and data rows", where)
+    return [h.strip() for h in head[0]], head[1:]
 
 
 def column_index(header: list[str], name: str, path: Path, where: tuple) -> int:

@@ -13,6 +13,7 @@ class DataInfo:
     n_classes: int | None = None
     x_dtype: str = "float32"
     y_shape: tuple | None = None  # per example, where known (e.g. a forecast horizon)
+    x_max: int | None = None  # the largest input value, where validate read it (token ids)
 
     def with_(self, **kw) -> "DataInfo":
         return replace(self, **kw)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..catalog.layers import conv, core, merge, recurrent
 from ..catalog.layers.base import as_tuple, fmt
+from ..core.base import plural
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _conv_shape(layer, shape) -> str:
         texts = [_window(n, ki, si, layer.padding, di)
                  for n, ki, si, di in zip(shape[:-1], k, s, d)]
     names = ("height", "width") if rank == 2 else ("steps",)
-    return f"{_per_axis(texts, names)}; {layer.filters} filters make {layer.filters} channels"
+    return f"{_per_axis(texts, names)}; {layer.filters} {plural(layer.filters, 'filter')} {'makes' if layer.filters == 1 else 'make'} {layer.filters} {plural(layer.filters, 'channel')}"
 
 
 def _pool_shape(layer, shape) -> str:
@@ -96,7 +97,7 @@ def shape_text(layer, shapes, out) -> str:
     if isinstance(layer, core.Flatten):
         return f"{_x(*shape)} = {out[0]}" if None not in shape else "unknown size"
     if isinstance(layer, (core.Dense, core.Maxout)):
-        return f"{layer.units} units" + (f" at each of {shape[0]} steps" if len(shape) == 2 else "")
+        return f"{layer.units} {plural(layer.units, 'unit')}" + (f" at each of {shape[0]} steps" if len(shape) == 2 else "")
     if isinstance(layer, core.Reshape):
         return f"the same {math.prod(shape):,} values, rearranged" if None not in shape else ""
     if isinstance(layer, (conv.UpSampling1D, conv.UpSampling2D)):
@@ -112,7 +113,7 @@ def shape_text(layer, shapes, out) -> str:
         return " + ".join(str(s[axis]) for s in shapes) + f" = {out[axis]}"
     if isinstance(layer, recurrent.Recurrent):
         return (f"{layer.units} units at each of {shape[0]} steps" if layer.return_sequences
-                else f"the last step's {layer.units} units")
+                else f"the last step's {layer.units} {plural(layer.units, 'unit')}")
     if isinstance(layer, recurrent.Bidirectional):
         inner = layer.layer.units
         return (f"forward {inner} + backward {inner} = {2 * inner}" if layer.merge_mode == "concat"

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from ..catalog.layers import Layer, ShapeError
 from ..catalog.layers.base import fmt
-from ..catalog.layers.blocks import Repeat, Residual
-from ..catalog.layers.conv import Conv1D, Conv2D
-from ..catalog.layers.core import Dense
+from ..catalog.layers.blocks import Repeat, Residual, Use
+from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
+from ..catalog.layers.core import BatchNormalization, Dense
 from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
-from ..core.problems import Report
+from ..core.problems import Report, format_path
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
 
@@ -62,6 +62,8 @@ class Planner:
         self.shapes = dict(self.plan.inputs)  # name -> shape, in definition order
         self.declared = {}  # every user-given name -> path, for 'defined below' hints
         self.counters: dict[str, int] = {}
+        self.frozen = not getattr(model, "trainable", True)  # inside a trainable: false part
+        self.use_depth = 0  # blocks inside blocks, bounded (a block may not use itself forever)
         self._collect(model.layers, path + ("layers",))
 
     # ---- names ---------------------------------------------------------------
@@ -109,12 +111,33 @@ class Planner:
             if name:
                 self.plan.outputs.append(name)
         self.plan.shapes = self.shapes
+        if not self.report.errors:
+            self.check_all_used()
         return self.plan
+
+    def check_all_used(self):
+        """Keras keeps only the layers on a path from an input to an output; one that no
+        output needs would vanish from the model silently, so it is an error here."""
+        needed = set(self.plan.outputs)
+        for node in reversed(self.plan.nodes):
+            if node.name in needed:
+                needed.update(node.inputs)
+        reported = set()
+        for node in self.plan.nodes:
+            if node.name in needed or node.path in reported:
+                continue
+            reported.add(node.path)  # a repeat's copies share one line: say it once
+            outs = ", ".join(self.plan.outputs)
+            self.report.error(node.path, f"layer '{node.name}' is not used: no output ({outs}) "
+                              "depends on it, so the model would drop it; name it in "
+                              "`outputs:` or use it in a later layer's `inputs:`")
 
     def first_input(self) -> str:
         return next(iter(self.plan.inputs))
 
     def add_node(self, name, layer, inputs, path):
+        if self.frozen and layer.trainable:  # a frozen block or network freezes what it holds
+            layer = layer.model_copy(update={"trainable": False})
         shapes = [self.shapes.get(i) for i in inputs]
         shape = UNKNOWN
         if all(s is not UNKNOWN for s in shapes):
@@ -122,12 +145,25 @@ class Planner:
                 shape = tuple(layer.output_shape(shapes))
             except ShapeError as exc:
                 self.report.error(path, f"{layer.kind} on input {' and '.join(fmt(s) for s in shapes)}"
-                                  f": {exc}")
+                                  f": {self.last_step_only(inputs) or exc}")
             else:
                 self.check_weights(layer, shapes, path)
         self.plan.nodes.append(Node(name, layer, list(inputs), shape, path))
         self.shapes[name] = shape
         return name
+
+    def last_step_only(self, inputs) -> str | None:
+        """The usual cause of a sequence layer getting a vector: the RNN before it returns
+        only its last step (stacked LSTMs). The fix names that RNN's line."""
+        for name in inputs:
+            node = self.plan.node(name)
+            if node is not None and getattr(node.layer, "return_sequences", None) is False \
+                    and node.shape is not None and len(node.shape) == 1:
+                where = format_path(node.path[len(self.path):-1])
+                return (f"expects a sequence (steps, features), but {node.layer.kind} "
+                        f"'{node.name}' returns only its last step; set return_sequences: true "
+                        f"on {where}")
+        return None
 
     def check_weights(self, layer, shapes, path):
         if not layer.weights:
@@ -159,10 +195,11 @@ class Planner:
                 if None in inputs:
                     prev = None
                     continue
-            if isinstance(entry, Residual):
-                prev = self.residual(entry, p, inputs, rename)
-            elif isinstance(entry, Repeat):
-                prev = self.repeat(entry, p, inputs, rename)
+            if isinstance(entry, (Residual, Repeat, Use)):
+                outer, self.frozen = self.frozen, self.frozen or not entry.trainable
+                block = {Residual: self.residual, Repeat: self.repeat, Use: self.use}[type(entry)]
+                prev = block(entry, p, inputs, rename)
+                self.frozen = outer
             else:
                 if not inputs:
                     prev = None
@@ -193,6 +230,45 @@ class Planner:
             rename[n] = f"{n}_{entry.times}"
         return prev
 
+    def use(self, entry: Use, path, inputs, rename):
+        """Expand one use of a model.blocks entry: its $params substituted by the use's
+        args, its layers planned in place, each name x inside it called <scope>_x in Keras
+        and `<scope>/x` in later `inputs:` (the scope is the use's name)."""
+        blocks = getattr(self.model, "blocks", {}) or {}
+        block = blocks.get(entry.block)
+        if block is None:
+            known = ", ".join(blocks) or "none defined"
+            self.report.error(path + ("block",), f"no block named '{entry.block}'"
+                              f"{did_you_mean(entry.block, blocks)}; model.blocks has: {known}")
+            return None
+        for key in entry.args:
+            if key not in block.params:
+                self.report.error(path + ("args", key), f"block {entry.block} has no parameter "
+                                  f"'{key}'{did_you_mean(key, block.params)}; its parameters: "
+                                  f"{', '.join(block.params) or 'none'}")
+                return None
+        if self.use_depth >= MAX_USE_DEPTH:
+            self.report.error(path, f"blocks use each other more than {MAX_USE_DEPTH} deep "
+                              f"(does {entry.block} use itself?)")
+            return None
+        bpath = self.path + ("blocks", entry.block, "layers")
+        layers = block_layers(block, {**block.params, **entry.args}, bpath, self.report)
+        if layers is None or len(inputs) != 1:
+            if layers is not None:
+                self.report.error(path + ("inputs",), "a block use takes one input")
+            return None
+        scope = entry.name or self._auto_name(entry.block)
+        inner = [e.name for e in _walk(layers) if e.name]
+        local = {**rename, **{n: f"{scope}_{n}" for n in inner}}
+        self.use_depth += 1
+        last = self.expand(layers, bpath, inputs[0], local)
+        self.use_depth -= 1
+        for n in inner:  # later layers name them scope/x
+            rename[f"{scope}/{n}"] = local[n]
+        if entry.name and last is not None:
+            rename[entry.name] = last  # the use's own name means its last layer
+        return last
+
     def residual(self, entry: Residual, path, inputs, rename):
         if len(inputs) != 1:
             self.report.error(path + ("inputs",), "residual takes one input")
@@ -211,34 +287,97 @@ class Planner:
         return self.add_node(name, Add(name=name), [shortcut, last], path)
 
     def projection(self, entry, path, name, start, a, b):
-        """A 1x1 convolution (or dense) that makes the shortcut match the block's output."""
-        problem = None
+        """A 1x1 convolution (or dense) that makes the shortcut match the block's output,
+        made as `entry.shortcut` says (strided or pooled, with batch norm or not)."""
+        problem, fix = None, ""
         if len(a) != len(b):
             problem = "the block changes the rank of its input"
+            fix = "keep the rank inside the block (flatten or pool after the residual, not in it)"
         elif entry.projection == "none":
             problem = "projection: none forbids matching them"
+            fix = "remove projection: none to add a 1x1 projection, or keep the shapes equal"
         strides = []
         for n_in, n_out in zip(a[:-1], b[:-1]):
-            if n_in is None or n_out is None or n_out == 0 or n_in % n_out:
-                problem = problem or "the block's output size does not divide its input size"
-                break
-            strides.append(n_in // n_out)
+            stride = _stride(n_in, n_out)
+            if stride is None and problem is None:
+                problem = f"no stride takes size {n_in} to {n_out}"
+                fix = (f"make the block's size ceil({n_in} / stride) (padding: same on its "
+                       "strided layer) or keep the sizes equal")
+            strides.append(stride)
         if problem:
             self.report.error(path, f"residual: the block's output {fmt(b)} differs from its "
-                              f"input {fmt(a)} and {problem}; keep the shapes equal "
-                              "(e.g. padding: same) or use projection: auto")
+                              f"input {fmt(a)} and {problem}; {fix}")
             return None
+        how = entry.shortcut
         pname = f"{name}_projection"
+        prev = start
         if len(a) == 1:
-            layer = Dense(units=b[-1], name=pname)
-        elif len(a) == 2:
-            layer = Conv1D(filters=b[-1], kernel_size=1, strides=strides[0], name=pname)
-        elif len(a) == 3:
-            layer = Conv2D(filters=b[-1], kernel_size=1, strides=strides, name=pname)
+            layer = Dense(units=b[-1], use_bias=how.use_bias, name=pname)
+        elif len(a) in (2, 3):
+            conv, pool = (Conv1D, AveragePooling1D) if len(a) == 2 else (Conv2D, AveragePooling2D)
+            strides = strides[0] if len(a) == 2 else strides
+            if how.downsample == "pooled" and any(s_ != 1 for s_ in (strides if isinstance(
+                    strides, list) else [strides])):
+                prev = self.add_node(f"{pname}_pool", pool(pool_size=strides, strides=strides,
+                                                          padding="same"), [prev], path)
+                strides = 1
+            layer = conv(filters=b[-1], kernel_size=1, strides=strides, use_bias=how.use_bias,
+                         name=pname)
         else:
             self.report.error(path, f"residual: cannot project a shortcut of shape {fmt(a)}")
             return None
-        return self.add_node(pname, layer, [start], path)
+        out = self.add_node(pname, layer, [prev], path)
+        if how.batch_norm:
+            out = self.add_node(f"{pname}_norm", BatchNormalization(), [out], path)
+        return out
+
+
+def _stride(n_in, n_out):
+    """The stride s with ceil(n_in / s) == n_out (a 1x1 kernel's output size), or None."""
+    if n_in is None or n_out is None or n_out <= 0 or n_out > n_in:
+        return None
+    s = max(1, -(-n_in // n_out))
+    for cand in (s - 1, s, s + 1):
+        if cand >= 1 and -(-n_in // cand) == n_out:
+            return cand
+    return None
+
+
+MAX_USE_DEPTH = 8
+
+
+def block_layers(block, values: dict, path, report):
+    """The block's layers with every "$param" value replaced (whole values only: no
+    expressions, nothing evaluated), parsed as catalog entries; None after an error."""
+    from ..catalog.layers import LAYERS
+    from pydantic import ValidationError
+    from .load import problems_from_pydantic
+
+    def sub(value, where):
+        if isinstance(value, dict):
+            return {k: sub(v, where + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sub(v, where + (i,)) for i, v in enumerate(value)]
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in values:
+                raise KeyError((where, value[1:]))
+            return values[value[1:]]
+        return value
+
+    out, ok = [], True
+    for i, raw in enumerate(block.layers):
+        try:
+            out.append(LAYERS.parse(sub(raw, ())))
+        except KeyError as exc:
+            where, name = exc.args[0]
+            report.error(path + (i,) + where, f"'${name}' is not a parameter of this block"
+                         f"{did_you_mean(name, values)}; add it to params: with a default")
+            ok = False
+        except ValidationError as exc:
+            for problem in problems_from_pydantic(exc, raw):
+                report.error(path + (i,) + problem.path, problem.message)
+            ok = False
+    return out if ok else None
 
 
 def _walk(layers):

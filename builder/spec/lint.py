@@ -6,6 +6,7 @@ cannot run (or would silently broadcast into garbage) are errors.
 from __future__ import annotations
 
 from ..catalog.activations import Activation
+from ..core.base import plural
 from ..catalog.layers.base import Layer
 from .graph import Plan
 from ..core.problems import Report
@@ -53,6 +54,16 @@ def lint(spec, plan: Plan, info, report: Report):
     def warn(msg):
         report.warn(LOSS_PATH, msg)
 
+    if act == "softmax" and width == 1:  # not a style question: it cannot learn
+        err(f"softmax over 1 unit always outputs 1.0, so {where} learns nothing; use "
+            "activation: sigmoid for one unit (two classes), or one unit per class")
+        return
+    if task == "multiclass" and width == 1:
+        err(f"{loss.kind} on 1 unit is always 0 (one class always has probability 1), so "
+            "nothing trains; for two classes use binary_crossentropy with units: 1 and "
+            "sigmoid, else one softmax unit per class")
+        return
+
     if task == "regression":
         if act in ("sigmoid", "softmax", "tanh", "relu", "step") :
             warn(f"{loss.kind} is a regression loss and wants a linear output; {where} applies "
@@ -63,7 +74,7 @@ def lint(spec, plan: Plan, info, report: Report):
         y_width = info.y_shape[-1] if info.y_shape else 1
         if labels == "continuous" and width != y_width:
             what = "one number" if y_width == 1 else f"{y_width} numbers"
-            err(f"the target is {what} per example but {where} has {width} units; "
+            err(f"the target is {what} per example but {where} has {width} {plural(width, 'unit')}; "
                 f"use units: {y_width}")
         for i, m in enumerate(spec.train.metrics):
             if "accuracy" in m.kind:
@@ -103,16 +114,51 @@ def lint(spec, plan: Plan, info, report: Report):
             err(f"{loss.kind} needs one-hot labels but the data has integer class ids; add "
                 "`- one_hot` to data.preprocess, or use sparse_categorical_crossentropy")
         elif n is not None and width != n:
-            err(f"the data has {n} classes but {where} has {width} units; use units: {n}")
+            err(f"the data has {n} classes but {where} has {width} {plural(width, 'unit')}; use units: {n}")
     elif task == "sparse_multiclass":
         if labels == "one_hot":
             err(f"{loss.kind} needs integer class ids but the labels are one-hot; use "
                 "categorical_crossentropy, or drop `one_hot` from data.preprocess")
         elif n is not None and width < n:
-            err(f"the data has {n} classes (ids 0..{n - 1}) but {where} has {width} units; "
+            err(f"the data has {n} classes (ids 0..{n - 1}) but {where} has {width} {plural(width, 'unit')}; "
                 f"use units: {n}")
         elif n is not None and width > n:
-            warn(f"the data has {n} classes but {where} has {width} units; the extra units "
+            warn(f"the data has {n} classes but {where} has {width} {plural(width, 'unit')}; the extra units "
                  "never get a label")
         if width == 1 and n is None:
             err(f"{loss.kind} needs one unit per class; {where} has 1")
+
+
+def check_output_per_example(plan: Plan, info, report: Report):
+    """A per-example target (a class id, one-hot row or a few numbers) against an output
+    with a step axis: Keras broadcasts the target over the steps and trains on nonsense.
+    The usual cause is an RNN left at return_sequences: true before the output layer."""
+    outputs = plan.output_nodes()
+    if len(outputs) != 1 or outputs[0].shape is None or len(plan.inputs) != 1:
+        return  # several inputs: the data is not the model's one input (as check_data_vs_model)
+    node = outputs[0]
+    if info.labels not in ("integer", "one_hot", "continuous"):
+        return
+    target_rank = max(1, len(info.y_shape) if info.y_shape else 1)
+    if len(node.shape) <= target_rank:
+        return
+    rnn, todo = None, list(node.inputs)
+    while todo and rnn is None:  # the nearest RNN above the output that keeps its steps
+        above = plan.node(todo.pop(0))
+        if above is None:
+            continue
+        if getattr(above.layer, "return_sequences", False):
+            rnn = above
+        todo += above.inputs
+    width = info.y_shape[-1] if info.y_shape else 1
+    what = {"integer": "one class id", "one_hot": "one one-hot row"}.get(
+        info.labels, "one number" if width == 1 else f"{width} numbers")
+    if rnn is not None:
+        report.error(rnn.path, f"the target is {what} per example, but with return_sequences: "
+                     f"true the output ({node.name}) has shape {list(node.shape)}, one per time "
+                     "step, and Keras would broadcast the target over the steps; set "
+                     "return_sequences: false on this layer (keep it true on RNNs that feed "
+                     "another RNN)")
+    else:
+        report.error(node.path, f"the target is {what} per example, but the output has shape "
+                     f"{list(node.shape)}; add `- flatten` or a global pooling layer before it")

@@ -111,7 +111,7 @@ def parse_spec(data, positions: PositionMap, path: Path | None = None, check=Tru
     loaded = Loaded(spec, positions, path, data)
     if check:
         from .check import check_spec
-        report = check_spec(spec)
+        report = check_spec(spec, Path(path).parent if path is not None else None)
         positions.place(report.problems)
         if report.errors:
             raise SpecError(report.problems)

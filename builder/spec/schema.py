@@ -1,7 +1,7 @@
 """The spec language, format 1: the top-level sections and their fields."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -58,11 +58,27 @@ class DataSpec(Strict):
         "random_zoom, random_translation, random_contrast) on training batches only")
 
 
+class BlockDef(Strict):
+    """A named, reusable list of layers: `$name` values stand for its params, given by
+    each `- use: {block: NAME, args: {...}}`. Plain data; substituted, never evaluated."""
+
+    params: dict[str, Any] = Field(default_factory=dict,
+                                   description="parameter -> default; write $parameter in layers")
+    layers: list[Any] = Field(..., min_length=1, description="the block's layers")
+
+
 class ModelSpec(Strict):
+    key_hints: ClassVar[dict] = {"input_shape": "; the shape of one example is model.input, "
+                                                "e.g. input: [28, 28, 1]"}
     input: Shape | dict[str, Shape] = Field(
         ..., description="shape of one example, e.g. [28, 28, 1]; or name -> shape")
+    blocks: dict[str, BlockDef] = Field(
+        default_factory=dict, description="reusable blocks by name; use one with "
+        "`- use: {block: NAME, args: {...}, name: x}`")
     layers: list[LayerRef] = Field(..., min_length=1)
     outputs: list[str] | None = Field(None, description="output layer names (default: the last)")
+    trainable: bool = Field(True, description="false freezes every layer of this network "
+                            "(a pretrained base, a fixed feature extractor)")
 
     @field_validator("input")
     @classmethod

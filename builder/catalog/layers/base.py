@@ -61,6 +61,9 @@ class Layer(Entry):
     # a small case the catalog suite (tests/test_catalog_layers.py) builds, or several:
     # {"params": {...}, "input": [...]}; two inputs: "input": [[..], [..]]
     example: ClassVar[dict | list | None] = None
+    key_hints: ClassVar[dict] = {
+        k: "; the input's shape is given once, as model.input (e.g. input: [28, 28, 1]), "
+           "not on a layer" for k in ("input_shape", "batch_input_shape", "input_dim")}
 
     name: str | None = Field(None, description="name other layers use in `inputs`")
     inputs: str | list[str] | None = Field(

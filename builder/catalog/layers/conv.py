@@ -114,6 +114,51 @@ class SeparableConv2D(ConvShape):
         return text, n, ""
 
 
+@LAYERS.register("depthwise_conv2d")
+class DepthwiseConv2D(Layer):
+    doc: ClassVar[str] = ("one kernel per input channel (depth_multiplier of them), no mixing "
+                          "across channels: MobileNet's and EfficientNet's cheap convolution")
+    keras_class: ClassVar[str] = "DepthwiseConv2D"
+    families: ClassVar = frozenset({"conv"})
+    positional: ClassVar[str] = "kernel_size"
+    rank: ClassVar[int] = 2
+    example: ClassVar = [{"params": {"kernel_size": 3, "padding": "same"}, "input": IMG},
+                         {"params": {"kernel_size": 3, "strides": 2, "depth_multiplier": 2,
+                                     "use_bias": False}, "input": IMG}]
+    kernel_size: IntOrPair
+    strides: IntOrPair = 1
+    padding: Literal["valid", "same"] = "valid"
+    depth_multiplier: int = Field(1, gt=0, description="kernels per input channel")
+    dilation_rate: IntOrPair = 1
+    activation: OptionalActivation = None
+    use_bias: bool = True
+    depthwise_initializer: InitializerRef = "glorot_uniform"
+    bias_initializer: InitializerRef = "zeros"
+    depthwise_regularizer: OptionalRegularizer = None
+    bias_regularizer: OptionalRegularizer = None
+
+    spatial = ConvShape.spatial  # the same window geometry, without `filters`
+
+    def output_shape(self, shapes):
+        shape, k, s, d = self.spatial(shapes)
+        dims = tuple(window_out(n, ki, si, self.padding, di)
+                     for n, ki, si, di in zip(shape[:-1], k, s, d))
+        return dims + (shape[-1] * self.depth_multiplier,)
+
+    def weight_shapes(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        out = {"kernel": tuple(k) + (shape[-1], self.depth_multiplier)}
+        return {**out, "bias": (shape[-1] * self.depth_multiplier,)} if self.use_bias else out
+
+    def explain_params(self, shapes):
+        shape, k, _, _ = self.spatial(shapes)
+        c, m = shape[-1], self.depth_multiplier
+        if self.use_bias:
+            return (f"({_x(*k)} + 1) x {c} channels x {m}", (math.prod(k) + 1) * c * m,
+                    "one kernel per channel")
+        return f"{_x(*k)} x {c} channels x {m} (no bias)", math.prod(k) * c * m, ""
+
+
 @LAYERS.register("conv2d_transpose")
 class Conv2DTranspose(Conv):
     doc: ClassVar[str] = "transposed convolution: learns to up-sample (strides 2 doubles H, W)"

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ..activations import ActivationRef, OptionalActivation
 from ..weights import InitializerRef, OptionalConstraint, OptionalInitializer, OptionalRegularizer
+from ...core.base import plural
 from .base import LAYERS, Layer, NotTrained, ShapeError, dense_weights, expect_rank, fmt
 
 VEC, SEQ, IMG = [5], [6, 4], [8, 8, 3]  # the inputs of the catalog suite's examples
@@ -17,8 +18,10 @@ def dense_formula(n_in, units, bias=True, pieces=1):
     """The lectures' count of a dense layer: (inputs + 1 bias) x units."""
     extra = f" x {pieces} pieces" if pieces > 1 else ""
     if bias:
-        return (f"({n_in} inputs + 1 bias) x {units} units{extra}", (n_in + 1) * units * pieces)
-    return f"{n_in} inputs x {units} units{extra} (no bias)", n_in * units * pieces
+        return (f"({n_in} {plural(n_in, 'input')} + 1 bias) x {units} {plural(units, 'unit')}"
+                f"{extra}", (n_in + 1) * units * pieces)
+    return (f"{n_in} {plural(n_in, 'input')} x {units} {plural(units, 'unit')}{extra} (no bias)",
+            n_in * units * pieces)
 
 
 def axis_size(shape, axis: int):
@@ -237,6 +240,43 @@ class LayerNormalization(Layer):
     def explain_params(self, shapes):
         c = axis_size(shapes[0], self.axis)
         return f"2 x {c}", 2 * c, "gamma and beta"
+
+
+@LAYERS.register("group_normalization", "group_norm")
+class GroupNormalization(Layer):
+    doc: ClassVar[str] = ("normalises each example over groups of channels (batch-size "
+                          "independent: diffusion U-Nets); channels must divide into groups")
+    keras_class: ClassVar[str] = "GroupNormalization"
+    positional: ClassVar[str] = "groups"
+    families: ClassVar = frozenset({"normalization", "regularization"})
+    example: ClassVar = [{"params": {"groups": 3}, "input": IMG},
+                         {"params": {"groups": 2, "center": False}, "input": SEQ}]
+    groups: int = Field(32, gt=0, description="channel groups; the channel count must be a multiple")
+    axis: int = -1
+    epsilon: float = 0.001
+    center: bool = True
+    scale: bool = True
+
+    def output_shape(self, shapes):
+        c = axis_size(shapes[0], self.axis)
+        if c is not None and c % self.groups:
+            fits = [g for g in range(min(c, self.groups), 0, -1) if c % g == 0][0]
+            raise ShapeError(f"{c} {plural(c, 'channel')} cannot be split into {self.groups} "
+                             f"groups; use groups: {fits} (a divisor of {c})")
+        return shapes[0]
+
+    def weight_shapes(self, shapes):
+        c = (axis_size(shapes[0], self.axis),)
+        out = {"gamma": c} if self.scale else {}
+        return {**out, "beta": c} if self.center else out
+
+    def explain_params(self, shapes):
+        c = axis_size(shapes[0], self.axis)
+        n = int(self.center) + int(self.scale)
+        if not n:
+            return "", 0, ""
+        names = " and ".join(w for w, on in (("gamma", self.scale), ("beta", self.center)) if on)
+        return f"{n} x {c}", n * c, names
 
 
 @LAYERS.register("normalization")

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..activations import ActivationRef
+from ...core.base import plural
 from .base import LAYERS, Layer, LayerRef, ShapeError, expect_rank, fmt
 from .core import SEQ as SEQ_EXAMPLE
 
@@ -44,7 +45,7 @@ class Recurrent(Layer):
         steps, _ = expect_rank(shapes[:1], 2, SEQ, SEQ_HINT)
         for state in shapes[1:]:
             if tuple(state[-1:]) != (self.units,):
-                raise ShapeError(f"an initial state must have the RNN's {self.units} units, got "
+                raise ShapeError(f"an initial state must have the RNN's {self.units} {plural(self.units, 'unit')}, got "
                                  f"{fmt(state)}; give the layer it comes from units: {self.units}")
         return (steps, self.units) if self.return_sequences else (self.units,)
 

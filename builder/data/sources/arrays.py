@@ -9,16 +9,23 @@ import numpy as np
 from pydantic import Field
 
 from ...core.files import DATA_MAX, FileRefused, check_expanded, open_user_file
+from ..files import PEEK_BYTES
 from ..info import DataInfo
 from .base import SOURCES, Loaded, Source
 
 
-def _npy_bytes(fh) -> int:
-    """The size an .npy stream expands to, from its header alone (nothing loaded)."""
+def npy_header(fh) -> tuple:
+    """(shape, dtype) of an .npy stream, from its header alone (nothing loaded)."""
     fmt = np.lib.format
     version = fmt.read_magic(fh)
     read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
     shape, _, dtype = read(fh)
+    return tuple(shape), dtype
+
+
+def _npy_bytes(fh) -> int:
+    """The size an .npy stream expands to in memory."""
+    shape, dtype = npy_header(fh)
     return int(np.prod(shape, dtype=np.int64)) * max(dtype.itemsize, 1)
 
 
@@ -55,6 +62,22 @@ def load_array(file: Path, fail) -> np.ndarray | dict:
         fail(str(exc))
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         fail(f"cannot read {file} as a NumPy file: {' '.join(str(exc).split())[:200]}")
+
+
+def array_headers(file: Path, fail) -> dict:
+    """key -> (shape, dtype) of every array in an .npz, read from the .npy headers inside
+    the archive without reading the arrays (what validate can afford)."""
+    out = {}
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for member in archive.namelist():
+                if not member.endswith(".npy"):
+                    continue
+                with archive.open(member) as fh:
+                    out[member[:-4]] = npy_header(fh)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        fail(f"cannot read {file} as a NumPy .npz archive: {' '.join(str(exc).split())}")
+    return out
 
 
 def labels_array(y: np.ndarray | None, kind: str):
@@ -100,13 +123,25 @@ class Npz(ArrayFiles):
     x_test: str | None = Field(None, description="key of test inputs (default: x_test if present)")
     y_test: str | None = Field(None, description="key of test targets (default: y_test)")
 
-    def load(self, base_dir):
+    def peek(self, base_dir, info):
+        """The archive's keys, shapes and dtypes (headers only): the named keys exist, and
+        the shape of one example is known for model.input; a small integer x (token ids)
+        is read for its largest value, which an embedding's input_dim must exceed."""
         file = self.file(base_dir, self.path)
-        data = load_array(file, lambda m: self.fail(m, "path"))
-        if not isinstance(data, dict):
+        if not zipfile.is_zipfile(file):
             self.fail(f"{file} holds a single array; use `npy: {{x: {self.path}}}` for .npy files",
                       "path")
+        headers = array_headers(file, lambda m: self.fail(m, "path"))
+        kx, _, _, _ = self.keys(file, headers)
+        shape, dtype = headers[kx]
+        info = info.with_(x_shape=shape[1:] if shape else None)
+        if dtype.kind in "iu" and file.stat().st_size <= PEEK_BYTES and np.prod(shape):
+            with np.load(file, allow_pickle=False) as data:
+                info = info.with_(x_max=int(data[kx].max()))
+        return info
 
+    def keys(self, file, data):
+        """(x, y, x_test, y_test) keys of an archive holding the keys `data`."""
         def key(field, *defaults, required=False):
             name = getattr(self, field)
             if name is not None:
@@ -118,9 +153,16 @@ class Npz(ArrayFiles):
                 self.fail(f"{file} has no array named {' or '.join(defaults)} (it has "
                           f"{', '.join(data)}); name the inputs with `x: KEY`", "path")
             return found
+        return (key("x", "x", "x_train", required=True), key("y", "y", "y_train"),
+                key("x_test", "x_test"), key("y_test", "y_test"))
 
-        kx, ky = key("x", "x", "x_train", required=True), key("y", "y", "y_train")
-        kxt, kyt = key("x_test", "x_test"), key("y_test", "y_test")
+    def load(self, base_dir):
+        file = self.file(base_dir, self.path)
+        data = load_array(file, lambda m: self.fail(m, "path"))
+        if not isinstance(data, dict):
+            self.fail(f"{file} holds a single array; use `npy: {{x: {self.path}}}` for .npy files",
+                      "path")
+        kx, ky, kxt, kyt = self.keys(file, data)
         test = (data[kxt], data[kyt] if kyt else None) if kxt else None
         return self.pack(data[kx], data[ky] if ky else None, test)
 

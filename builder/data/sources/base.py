@@ -48,6 +48,12 @@ class Source(Entry):
     def load(self, base_dir: Path) -> Loaded:
         raise NotImplementedError
 
+    def peek(self, base_dir: Path, info: DataInfo) -> DataInfo:
+        """What validate learns by opening the source's files briefly (a CSV's header and
+        first rows): raises DataLoadError for a problem, returns `info` made more exact.
+        By default nothing is opened."""
+        return info
+
     # ---- helpers for subclasses ---------------------------------------------
     def where(self, *names) -> tuple:
         """The spec path of one of this source's fields, for error messages."""

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from ..files import as_number, column_index, is_missing, line_list, read_csv
+from ..files import as_number, column_index, is_missing, line_list, read_csv, read_csv_head
 from ..info import DataInfo
 from ..tables import TableCodec, categories_of
 from .base import SOURCES, Loaded, Source
@@ -48,6 +48,32 @@ class Csv(Source):
         if self.features is not None and (self.encoding == "integer" or not self.categorical):
             width = len(self.features)
         return DataInfo((width,) if width else None, labels if self.target else None)
+
+    def peek(self, base_dir, info):
+        """The header and a sample of rows: every named column exists, a text column is
+        marked categorical, and the number of input columns is known for model.input."""
+        file = self.file(base_dir, self.path)
+        header, rows = read_csv_head(file, self.where("path"), self.delimiter)
+        if self.target is not None:
+            column_index(header, self.target, file, self.where("target"))
+        features = self.features or [h for h in header if h != self.target]
+        for i, col in enumerate(features):
+            column_index(header, col, file, self.where("features", i))
+        for i, col in enumerate(self.categorical):
+            column_index(header, col, file, self.where("categorical", i))
+        text = [c for c in features if c not in self.categorical and any(
+            not is_missing(r[header.index(c)]) and as_number(r[header.index(c)]) is None
+            for r in rows if len(r) == len(header))]
+        if text:
+            j = header.index(text[0])
+            sample = next(r[j].strip() for r in rows if len(r) == len(header)
+                          and not is_missing(r[j]) and as_number(r[j]) is None)
+            self.fail(f"the input column '{text[0]}' holds text ('{sample}'); a network reads "
+                      f"numbers: add categorical: {[*self.categorical, *text]} to encode it",
+                      "categorical" if self.categorical else "path")
+        if self.encoding == "integer" or not self.categorical:
+            return info.with_(x_shape=(len(features),))
+        return info
 
     def load(self, base_dir):
         file = self.file(base_dir, self.path)

@@ -9,6 +9,7 @@ from pydantic import Field
 from ...core.files import DATA_MAX, FileRefused, read_user_text
 from ..errors import DataLoadError
 from ..info import DataInfo
+from ..files import PEEK_BYTES
 from ..text import build_vocab, encode, tokenize, windows
 from .base import SOURCES, Loaded, Source
 
@@ -31,8 +32,16 @@ class Text(Source):
     def info(self):
         return DataInfo((self.window,), "integer", x_dtype="int32")
 
-    def load(self, base_dir):
+    def peek(self, base_dir, info):
+        """A text up to a few MB is read at validate: enough tokens for the window, and
+        the vocabulary size, which the output units and an embedding must cover."""
         file = self.file(base_dir, self.path)
+        if file.stat().st_size > PEEK_BYTES:
+            return info
+        _, vocab = self._tokens(file)
+        return info.with_(n_classes=len(vocab), x_max=len(vocab) - 1)
+
+    def _tokens(self, file):
         try:
             text = read_user_text(file, DATA_MAX, "text file")
         except FileRefused as exc:
@@ -41,7 +50,11 @@ class Text(Source):
         if len(tokens) <= self.window:
             self.fail(f"{file} has {len(tokens)} {self.level} tokens, not more than window "
                       f"{self.window}; use a longer text or a smaller window", "window")
-        vocab = build_vocab(tokens, self.max_vocab if self.level == "word" else None)
+        return tokens, build_vocab(tokens, self.max_vocab if self.level == "word" else None)
+
+    def load(self, base_dir):
+        file = self.file(base_dir, self.path)
+        tokens, vocab = self._tokens(file)
         x, y = windows(encode(tokens, vocab), self.window, self.step)
         state = {"level": self.level, "lowercase": self.lowercase, "window": self.window,
                  "vocab": vocab}

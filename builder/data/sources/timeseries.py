@@ -13,7 +13,8 @@ import numpy as np
 from pydantic import Field
 
 from ..errors import DataLoadError
-from ..files import as_number, column_index, is_missing, line_list, read_csv
+from ..files import (PEEK_BYTES, as_number, column_index, is_missing, line_list, read_csv,
+                     read_csv_head)
 from ..info import DataInfo
 from .base import SOURCES, Loaded, Source
 
@@ -56,18 +57,33 @@ class TimeSeries(Source):
     def info(self):
         return DataInfo((self.window, 1), "continuous", y_shape=(self.horizon,))
 
-    def load(self, base_dir):
+    def peek(self, base_dir, info):
+        """validate reads the series (a small file; a large one only up to its header):
+        the file, the columns, and enough values for window + horizon."""
         file = self.file(base_dir, self.path)
+        if file.stat().st_size <= PEEK_BYTES:
+            self._series(file)
+        else:
+            header, _ = read_csv_head(file, self.where("path"))
+            column_index(header, self.column, file, self.where("column"))
+        return info
+
+    def _series(self, file):
         header, rows, series = read_series(file, self.column, self.where("path"),
                                            self.where("column"))
         times = None
         if self.time_column:
             t = column_index(header, self.time_column, file, self.where("time_column"))
             times = [r[t].strip() for r in rows]
-        x, y = series_windows(series, self.window, self.horizon)
-        if not len(x):
+        if len(series) < self.window + self.horizon:
             self.fail(f"{file} has {len(series)} values, too few for window {self.window} + "
-                      f"horizon {self.horizon}", "window")
+                      f"horizon {self.horizon}; use a smaller window", "window")
+        return series, times
+
+    def load(self, base_dir):
+        file = self.file(base_dir, self.path)
+        series, times = self._series(file)
+        x, y = series_windows(series, self.window, self.horizon)
         state = {"column": self.column, "window": self.window, "horizon": self.horizon,
                  "times": times}
         return Loaded(x, y, state=state, series=series)

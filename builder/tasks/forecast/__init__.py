@@ -31,7 +31,7 @@ class Forecast(Task):
                                   "test_predictions.csv")
 
     def check(self, spec, plans, info, report):
-        from ...spec.check import check_data_vs_model
+        from ...spec.check import check_data_vs_model, check_monitors, check_one_output
         from ...spec.lint import lint
         source = spec.data.source
         if source.kind != "timeseries":
@@ -39,6 +39,9 @@ class Forecast(Task):
                          f"`timeseries: {{path, column, window, horizon}}`, not {source.kind}")
             return
         plan = plans["model"]
+        check_monitors(spec, report)
+        if not check_one_output(self.name, plan, report):
+            return
         check_data_vs_model(info, plan, report)
         outputs = plan.output_nodes()
         if len(outputs) != 1 or outputs[0].shape is None:

@@ -48,7 +48,7 @@ class LanguageModel(Task):
         return super().files_of_run(spec) + (["sample.txt"] if spec.train.sample.length else [])
 
     def check(self, spec, plans, info, report):
-        from ...spec.check import check_data_vs_model
+        from ...spec.check import check_data_vs_model, check_monitors, check_one_output
         from ...spec.lint import lint
         source = spec.data.source
         if source.kind != "text":
@@ -56,6 +56,9 @@ class LanguageModel(Task):
                          f"`text: {{path, level, window}}`, not {source.kind}")
             return
         plan = plans["model"]
+        check_monitors(spec, report, extra=("cross_entropy",))
+        if not check_one_output(self.name, plan, report):
+            return
         check_data_vs_model(info, plan, report)
         outputs = plan.output_nodes()
         if report.errors or len(outputs) != 1 or outputs[0].shape is None:

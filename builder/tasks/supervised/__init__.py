@@ -17,9 +17,14 @@ class Supervised(Task):
     run_files = Task.run_files + ("model.keras",)
 
     def check(self, spec, plans, info, report):
-        from ...spec.check import check_data_vs_model
-        from ...spec.lint import lint
+        from ...spec.check import check_data_vs_model, check_monitors, check_one_output
+        from ...spec.lint import check_output_per_example, lint
+        check_monitors(spec, report)
+        if not check_one_output(self.name, plans["model"], report):
+            return
         check_data_vs_model(info, plans["model"], report)
+        if not report.errors:
+            check_output_per_example(plans["model"], info, report)
         if not report.errors:
             lint(spec, plans["model"], info, report)
 
