@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from ..core.base import did_you_mean
-from ..core.files import DATA_MAX, FileRefused, read_user_text
+from ..core.files import DATA_MAX, FileRefused, open_user_file, read_user_text
 from .errors import DataLoadError, MissingFile
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value
@@ -22,7 +22,8 @@ def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path
             raise DataLoadError(f"the folder {full} {what} (paths are relative to the spec's "
                                 "folder)", where)
     elif not full.is_file():
-        what = "is a folder, not a file" if full.exists() else "does not exist"
+        what = ("does not exist" if not full.exists() else "is a folder, not a file"
+                if full.is_dir() else "is not a regular file (a device, a pipe or a socket)")
         raise (MissingFile if not full.exists() else DataLoadError)(
             f"{full} {what} (paths are relative to the spec's folder)", where)
     return full
@@ -65,7 +66,8 @@ def read_csv_head(path: Path, where: tuple, delimiter: str = ",", rows: int = 20
     """-> (header, the first `rows` data rows): what validate reads of a CSV, so that a
     misspelt column or a text column is found in milliseconds, not at train time."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
+        with io.TextIOWrapper(open_user_file(path, DATA_MAX, "CSV file"), newline="",
+                              encoding="utf-8-sig") as fh:  # a regular file: never a FIFO
             reader = csv.reader(fh, delimiter=delimiter)
             head = []
             for row in reader:
@@ -73,6 +75,8 @@ def read_csv_head(path: Path, where: tuple, delimiter: str = ",", rows: int = 20
                     head.append(row)
                 if len(head) > rows:
                     break
+    except FileRefused as exc:
+        raise DataLoadError(str(exc), where) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataLoadError(f"cannot read {path} as CSV: {exc}", where) from None
     if not head:

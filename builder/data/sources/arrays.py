@@ -69,7 +69,7 @@ def array_headers(file: Path, fail) -> dict:
     the archive without reading the arrays (what validate can afford)."""
     out = {}
     try:
-        with zipfile.ZipFile(file) as archive:
+        with open_user_file(file, DATA_MAX, "NumPy file") as raw, zipfile.ZipFile(raw) as archive:
             for member in archive.namelist():
                 if not member.endswith(".npy"):
                     continue
