@@ -131,6 +131,9 @@ class Spec(Strict):
     models: dict[str, ModelSpec] | None = Field(
         None, description="named networks (roles) for multi-network tasks, e.g. generator")
     train: Any = Field(..., description="how to train; its keys depend on the task")
+    sweep: dict[str, list[Any]] | None = Field(
+        None, description="kspec sweep's search space: dotted key -> the values to try, "
+                          "e.g. {train.batch_size: [32, 64]}; kspec train ignores it")
 
     @field_validator("task")
     @classmethod
