@@ -7,17 +7,14 @@ memory and its per-device learning dynamics when it moves to more devices.
 """
 from __future__ import annotations
 
-import json
-import os
-
 from ..core.keras_env import tf
 from ..data.errors import DataLoadError
 
 
 def make_strategy(distribute):
-    """The strategy for a validated DistributeSpec. multi_worker must be made before
-    TensorFlow runs any op (collective ops are configured at start-up), so the
-    trainer calls this right after seeding, before data or models exist."""
+    """The strategy for a validated DistributeSpec. The trainer calls this right after
+    seeding, before data or models exist (a collective-ops strategy must be made
+    before TensorFlow runs any op)."""
     t = tf()
     kind, devices = distribute.strategy, distribute.devices
     if kind == "default":
@@ -37,24 +34,13 @@ def make_strategy(distribute):
                                     f"{', '.join(sorted(have.values()))}); fix "
                                     "train.distribute.devices", ("train", "distribute", "devices"))
         return t.distribute.MirroredStrategy(devices=devices or None)
-    # multi_worker: the cluster comes from TF_CONFIG, as in every TensorFlow program
-    if not os.environ.get("TF_CONFIG"):
-        raise DataLoadError("strategy multi_worker reads the cluster from the TF_CONFIG "
-                            "environment variable, which is not set; set it on every "
-                            "machine (README, Scaling out)", ("train", "distribute", "strategy"))
-    return t.distribute.MultiWorkerMirroredStrategy()
-
-
-def is_chief() -> bool:
-    """Whether this process writes the run folder: always, except on the non-chief
-    workers of a multi-worker cluster (they train in step with the chief)."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    task = config.get("task") or {}
-    if not task:
-        return True
-    has_chief = "chief" in (config.get("cluster") or {})
-    return task.get("type") == "chief" or (not has_chief and task.get("type") == "worker"
-                                           and int(task.get("index", 0)) == 0)
+    # multi_worker: Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy
+    # (its distributed batches reach the step undistributed: keras-team/keras#20585,
+    # tensorflow/tensorflow#72388; measured here with TF 2.21 / Keras 3.15 on two
+    # loopback workers), so kspec refuses it rather than fail inside fit
+    raise DataLoadError("strategy multi_worker does not train with Keras 3 yet "
+                        "(keras-team/keras#20585); use mirrored for the GPUs of one machine",
+                        ("train", "distribute", "strategy"))
 
 
 def replicas(strategy) -> int:

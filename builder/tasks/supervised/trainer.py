@@ -1,14 +1,12 @@
 """The supervised trainer: fit, evaluate on every split, write the run folder."""
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from ...build.distribute import describe, is_chief, make_strategy, replicas
+from ...build.distribute import describe, make_strategy, replicas
 from ...build.model import build_model
 from ...data.checks import check_fits
 from ...data.errors import DataLoadError
@@ -71,7 +69,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     """
     spec, t = loaded.spec, loaded.spec.train
     seed_everything(spec.seed)
-    try:  # a multi-worker strategy must exist before TensorFlow runs any op
+    try:  # a strategy with collective ops must exist before TensorFlow runs any op
         strategy = make_strategy(t.distribute)
     except DataLoadError as exc:
         raise placed(exc, loaded) from None
@@ -93,8 +91,6 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     with strategy.scope():
         compile_model(model, t, extra_metrics, **speed)
 
-    if not is_chief():  # a multi-worker cluster's other workers train; the chief saves
-        out, runs_root = None, Path(tempfile.mkdtemp(prefix="kspec-worker-"))
     run = RunFolder(out or default_dir(spec.name, runs_root))
     try:
         # epochs end where they would with one step per call: a count that does not
@@ -116,8 +112,6 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     except BaseException:
         run.abandon()
         raise
-    if not is_chief():
-        shutil.rmtree(runs_root, ignore_errors=True)
     return RunResult(path, metrics, history, notes or [])
 
 
