@@ -56,7 +56,7 @@ def run(cmd: list) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{cmd} failed:\n{out}")
-    found = {"wall": wall, "rss": usage.ru_maxrss / 1024}
+    found = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
     for line in out.splitlines():
         if line.startswith("FIT "):
             found["fit"] = float(line.split()[1])
@@ -90,9 +90,12 @@ def main():
     print("|---|---|---:|---:|---:|")
     for spec, epochs, pairs in rows:
         for key, label, fmt in (("wall", "whole process (s)", "{:.2f}"),
+                                ("cpu", "whole process, CPU user+sys (s)", "{:.2f}"),
                                 ("fit", "model.fit alone (s)", "{:.2f}"),
                                 ("rss", "peak memory (MB)", "{:.0f}"),
                                 ("test", "test accuracy", "{:.4f}")):
+            if key not in pairs[0][0]:
+                continue
             ks = [k[key] for k, _ in pairs]
             ps = [p[key] for _, p in pairs]
             ratios = [a / b for a, b in zip(ks, ps)]
