@@ -199,14 +199,16 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     return ds.prefetch(auto)
 
 
-def fit_datasets(prepared: Prepared, data, batch_size: int, shuffle: bool, seed: int):
+def fit_datasets(prepared: Prepared, data, batch_size: int, shuffle: bool, seed: int,
+                 repeat: bool = True):
     """(training dataset, steps per epoch, validation dataset or None) as `model.fit` gets
     them: only the training one shuffles and augments; it repeats endlessly, so pass
-    steps_per_epoch (one persistent iterator for the whole of training)."""
+    steps_per_epoch (one persistent iterator for the whole of training). Without
+    `repeat` each epoch reads the dataset to its end (steps per epoch None)."""
     from .augment import augmenter
     augment = augmenter(data.augment, seed) if data.augment else None
     x, y = prepared.splits["train"]
-    train = to_dataset(x, y, batch_size, shuffle, seed, augment=augment, repeat=True)
-    steps = -(-len(x) // batch_size)
+    train = to_dataset(x, y, batch_size, shuffle, seed, augment=augment, repeat=repeat)
+    steps = -(-len(x) // batch_size) if repeat else None
     val = prepared.part("validation")
     return train, steps, (to_dataset(*val, batch_size, False, seed) if val else None)

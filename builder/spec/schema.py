@@ -1,7 +1,7 @@
 """The spec language, format 1: the top-level sections and their fields."""
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -100,6 +100,21 @@ class ModelSpec(Strict):
         return {"input": tuple(self.input)}
 
 
+class DistributeSpec(Strict):
+    """How training spreads over devices (tf.distribute); the README's "Scaling out"."""
+    strategy: Literal["default", "one_device", "mirrored", "multi_worker"] = Field(
+        "default", description="default: one device, as Keras picks it; mirrored: every local "
+        "GPU (or `devices`); multi_worker: refused for now (Keras 3 cannot fit under it)")
+    devices: list[str] | None = Field(
+        None, description="mirrored/one_device: the devices, e.g. [/gpu:0, /gpu:1] "
+                          "(default: every GPU, else the CPU)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v):
+        return {"strategy": v} if isinstance(v, str) else v  # `distribute: mirrored`
+
+
 class TrainSpec(Strict):
     loss: LossRef = Field(..., description="what training minimises")
     optimizer: OptimizerRef = Field("adam", description="how the weights are updated")
@@ -108,6 +123,16 @@ class TrainSpec(Strict):
     batch_size: int = Field(32, ge=1)
     callbacks: list[CallbackRef] = Field(default_factory=list)
     shuffle: bool = True
+    # speed only: none of these changes what is learned (README "Fast fit")
+    steps_per_execution: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        "auto", description="training steps per call into TensorFlow; auto: kspec's rule "
+                            "(README, Fast fit)")
+    jit_compile: bool | Literal["auto"] = Field(
+        "auto", description="compile the steps with XLA; auto: Keras decides (GPU only)")
+    mixed_precision: bool = Field(
+        False, description="float16 maths, float32 weights: faster on recent GPUs; on a CPU "
+                           "kspec trains in float32 and says so")
+    distribute: DistributeSpec = Field(default_factory=DistributeSpec)
 
 
 class Spec(Strict):
@@ -122,6 +147,9 @@ class Spec(Strict):
     models: dict[str, ModelSpec] | None = Field(
         None, description="named networks (roles) for multi-network tasks, e.g. generator")
     train: Any = Field(..., description="how to train; its keys depend on the task")
+    sweep: dict[str, list[Any]] | None = Field(
+        None, description="kspec sweep's search space: dotted key -> the values to try, "
+                          "e.g. {train.batch_size: [32, 64]}; kspec train ignores it")
 
     @field_validator("task")
     @classmethod

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from ...build.distribute import describe, make_strategy, replicas
 from ...build.model import build_model
 from ...data.checks import check_fits
 from ...data.errors import DataLoadError
@@ -16,6 +17,7 @@ from ...run.folder import RunFolder, RunResult
 from ...run.plots import learning_curves
 from ...run.preprocessing import write_preprocessing
 from ...see.report import write_report
+from .speed import compile_options, say, set_precision
 
 
 def adapt_normalization(model, plan, x_train):
@@ -24,9 +26,11 @@ def adapt_normalization(model, plan, x_train):
             model.get_layer(node.name).adapt(x_train)
 
 
-def compile_model(model, train, extra_metrics=()):
+def compile_model(model, train, extra_metrics=(), **speed):
+    """`speed`: compile's steps_per_execution / jit_compile (speed.compile_options)."""
     model.compile(optimizer=train.optimizer.build(), loss=train.loss.build(),
-                  metrics=[m.build() for m in train.metrics] + list(extra_metrics) or None)
+                  metrics=[m.build() for m in train.metrics] + list(extra_metrics) or None,
+                  **speed)
 
 
 def evaluate(model, splits: dict, batch_size: int) -> dict:
@@ -73,10 +77,16 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
       they are part of the same all-or-nothing write;
     * `extra_metrics`: Keras metrics compiled in besides the spec's.
     """
-    spec = loaded.spec
+    spec, t = loaded.spec, loaded.spec.train
     seed_everything(spec.seed)
+    try:  # a strategy with collective ops must exist before TensorFlow runs any op
+        strategy = make_strategy(t.distribute)
+    except DataLoadError as exc:
+        raise placed(exc, loaded) from None
+    say(set_precision(t))
     data = prepare_spec(loaded)
-    model, plan = build_model(loaded)
+    with strategy.scope():  # variables (weights, optimizer state) live on every replica
+        model, plan = build_model(loaded)
     try:  # shapes and label ranges only known once the data is read
         check_fits(data, plan, spec)
     except DataLoadError as exc:
@@ -84,20 +94,27 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     if targets:
         data = replace(data, splits=targets(data, plan))
     adapt_normalization(model, plan, data.splits["train"][0])
-    compile_model(model, spec.train, extra_metrics)
+    batch = t.batch_size * replicas(strategy)  # train.batch_size is per replica
+    say(describe(strategy, t.distribute, t.batch_size))
+    steps = -(-len(data.splits["train"][0]) // batch)
+    speed = compile_options(t, steps, epochs or t.epochs)
+    with strategy.scope():
+        compile_model(model, t, extra_metrics, **speed)
 
     run, resume = open_run_folder(loaded, out, runs_root, epochs)
     try:
-        t = spec.train
-        train_ds, steps, val_ds = fit_datasets(data, spec.data, t.batch_size, t.shuffle,
-                                               spec.seed)
+        # epochs end where they would with one step per call: a count that does not
+        # divide the epoch reads a dataset that ends with the epoch (speed.py)
+        train_ds, steps, val_ds = fit_datasets(
+            data, spec.data, batch, t.shuffle, spec.seed,
+            repeat=steps % speed["steps_per_execution"] == 0)
         with warnings.catch_warnings():
             # a frozen, hand-set network (lectures L07, L16) is "trained" only to be
             # evaluated; Keras' no-trainable-weights warning would only confuse
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
             history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose,
                            resume)
-        metrics = evaluate(model, data.splits, t.batch_size)
+        metrics = evaluate(model, data.splits, batch)
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})

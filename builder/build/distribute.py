@@ -1,0 +1,56 @@
+"""train.distribute -> a tf.distribute strategy; the model is built and compiled inside
+its scope (README "Scaling out").
+
+train.batch_size is the batch of ONE replica (device): a step of a strategy with N
+replicas takes N * batch_size examples, split evenly, so a spec keeps its per-device
+memory and its per-device learning dynamics when it moves to more devices.
+"""
+from __future__ import annotations
+
+from ..core.keras_env import tf
+from ..data.errors import DataLoadError
+
+
+def make_strategy(distribute):
+    """The strategy for a validated DistributeSpec. The trainer calls this right after
+    seeding, before data or models exist (a collective-ops strategy must be made
+    before TensorFlow runs any op)."""
+    t = tf()
+    kind, devices = distribute.strategy, distribute.devices
+    if kind == "default":
+        return t.distribute.get_strategy()
+    if kind == "one_device":
+        gpus = t.config.list_logical_devices("GPU")
+        return t.distribute.OneDeviceStrategy(
+            devices[0] if devices else (gpus[0].name if gpus else "/cpu:0"))
+    if kind == "mirrored":
+        def key(name):
+            d = t.DeviceSpec.from_string(name)
+            return (d.device_type or "").upper(), d.device_index or 0
+        have = {key(d.name): d.name for d in t.config.list_logical_devices()}
+        for d in devices or []:
+            if key(d) not in have:
+                raise DataLoadError(f"device {d} is not on this machine (it has "
+                                    f"{', '.join(sorted(have.values()))}); fix "
+                                    "train.distribute.devices", ("train", "distribute", "devices"))
+        return t.distribute.MirroredStrategy(devices=devices or None)
+    # multi_worker: Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy
+    # (its distributed batches reach the step undistributed: keras-team/keras#20585,
+    # tensorflow/tensorflow#72388; measured here with TF 2.21 / Keras 3.15 on two
+    # loopback workers), so kspec refuses it rather than fail inside fit
+    raise DataLoadError("strategy multi_worker does not train with Keras 3 yet "
+                        "(keras-team/keras#20585); use mirrored for the GPUs of one machine",
+                        ("train", "distribute", "strategy"))
+
+
+def replicas(strategy) -> int:
+    return int(strategy.num_replicas_in_sync)
+
+
+def describe(strategy, distribute, batch_size: int) -> str | None:
+    """The console line that says how a distributed run batches; None on one device."""
+    if distribute.strategy == "default":
+        return None
+    n = replicas(strategy)
+    return (f"distribute: {distribute.strategy} over {n} replica(s); batch_size {batch_size} "
+            f"per replica, {batch_size * n} examples per step")
