@@ -82,7 +82,7 @@ SECTIONS = {
     "write and check": ["validate", "summary", "explain", "data", "new", "list", "show",
                         "catalog"],
     "train and use": ["train", "evaluate", "predict", "generate", "interpolate", "reconstruct",
-                      "arithmetic", "forecast"],
+                      "arithmetic", "forecast", "play"],
     "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
     "grade": ["rubric", "grade"],
 }
@@ -588,6 +588,21 @@ def arithmetic(run_dir, expression, out):
     """Latent arithmetic on an autoencoder or VAE run: EXPRESSION like "7 - 1 + 4" decodes
     the mean code of class 7 minus that of 1 plus that of 4."""
     _run_task_command("arithmetic", run_dir, expression=expression, out=out)
+
+
+@main.command()
+@RUN_DIR
+@click.option("--episodes", type=click.IntRange(min=1), default=None,
+              help="greedy episodes to play and average (default 10)")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="FILE.gif (the first episode) or FILE.png (a strip of its frames) "
+                   "(default RUN_DIR/play.gif)")
+@SEED
+@user_errors
+def play(run_dir, **options):
+    """Let a trained agent (task dqn) play greedily: the mean return of its episodes,
+    and the first one drawn."""
+    _run_task_command("play", run_dir, **options)
 
 
 if __name__ == "__main__":

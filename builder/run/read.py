@@ -66,14 +66,16 @@ class Run:
         return getattr(self.spec.train, "loss", None)
 
 
-def open_run(run_dir) -> Run:
+def open_run(run_dir, preprocessing: bool = True) -> Run:
+    """The run's model (loaded in Keras' safe mode), spec and saved preprocessing
+    (`preprocessing=False`: runs that read no data, e.g. an agent's; `saved` is None)."""
     path = Path(run_dir)
     if not path.is_dir():
         raise DataLoadError(f"{path} {NOT_A_RUN}")
-    for name in ("model.keras", "spec.yaml", "preprocess.json"):
+    for name in ("model.keras", "spec.yaml") + (("preprocess.json",) if preprocessing else ()):
         if not (path / name).is_file():
             raise DataLoadError(f"{path} has no {name}; is it a finished kspec run folder?")
-    saved = SavedPreprocessing.read(path)
+    saved = SavedPreprocessing.read(path) if preprocessing else None
     from ..spec.load import load_spec
     spec = load_spec(str(path / "spec.yaml"), check=False).spec
     from ..core.keras_env import keras

@@ -12,3 +12,4 @@ from .base import TASKS, Task  # noqa: F401
 from . import supervised  # noqa: F401,E402
 from . import forecast, language_model  # noqa: F401,E402  (sequence tasks)
 from . import generative  # noqa: F401,E402  (autoencoder, vae, gan, cgan, diffusion, flow)
+from . import dqn  # noqa: F401,E402  (reinforcement learning)
