@@ -227,7 +227,7 @@ class UpSampling2D(Layer):
     positional: ClassVar[str] = "size"
     example: ClassVar = {"params": {"size": [2, 3]}, "input": IMG}
     size: IntOrPair = 2
-    interpolation: Literal["nearest", "bilinear"] = "nearest"
+    interpolation: Literal["nearest", "bilinear", "bicubic"] = "nearest"
 
     def output_shape(self, shapes):
         h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
