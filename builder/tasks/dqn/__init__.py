@@ -63,8 +63,7 @@ class DQN(Task):
            "learns from a replay buffer against a target network; kspec play RUN")
     train_schema = DQNTrain
     use_commands = ("play",)
-    run_files = ("spec.yaml", "metrics.json", "history.csv", "learning_curves.png",
-                 "model.keras", "episodes.csv", "returns.png")
+    run_files = Task.run_files + ("model.keras", "episodes.csv", "returns.png")
 
     def check(self, spec, plans, info, report):
         source = spec.data.source

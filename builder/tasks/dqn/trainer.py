@@ -1,6 +1,7 @@
 """Training a DQN agent: act, remember, learn, copy the target; the run folder.
 
 An epoch is `steps_per_epoch` environment steps (episodes run across epochs).
+preprocess.json says what the network reads (the observations, no steps);
 history.csv has per epoch the mean TD loss, epsilon and the mean return of the
 episodes that ended in it; episodes.csv has every episode's return and returns.png
 plots them with a moving mean. metrics.json's `test` is the mean return of
@@ -53,6 +54,7 @@ def train(loaded, out=None, epochs=None, verbose=None, runs_root=None):
         model.save(run.file("model.keras"))
         run.write_text("spec.yaml", resolved_yaml(loaded))
         run.write_json("metrics.json", metrics)
+        run.write_json("preprocess.json", observations(spec))
         keys = list(history)
         run.write_csv("history.csv", ["epoch"] + keys,
                       [[i + 1] + [history[k][i] for k in keys] for i in range(epochs)])
@@ -68,6 +70,14 @@ def train(loaded, out=None, epochs=None, verbose=None, runs_root=None):
              f"{t.eval_episodes} episodes ({len(returns)} training episodes); "
              f"kspec play {path} shows it"]
     return RunResult(path, {"test": metrics["test"]}, history, notes)
+
+
+def observations(spec) -> dict:
+    """preprocess.json of an agent's run: what its network reads, unchanged (no steps)."""
+    from ...data.pipeline import FORMAT
+    shape = list(spec.data.source.info().x_shape)
+    return {"format": FORMAT, "source": spec.data.source.to_data(), "steps": [], "states": [],
+            "raw_shape": shape, "raw_dtype": "float32", "input_shape": shape}
 
 
 def fit(agent, source, t, seed, epochs, verbose):
