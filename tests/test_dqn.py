@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from builder.tasks.dqn import Epsilon
 from builder.tasks.dqn.agent import Replay, epsilon_at
 
-BUDGET = ["--set", "train.epochs=10", "--set", "train.target_sync=200",
-          "--set", "train.epsilon.decay_steps=5000"]  # 10,000 environment steps
+BUDGET = ["--epochs", "10"]  # 10,000 environment steps of the bundled spec's 50,000
 THRESHOLD = 90  # greedy mean return over 10 episodes (seeds 0-2 reached 98, 107, 180;
 #                a random policy scores about 22)
 
