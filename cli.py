@@ -106,8 +106,8 @@ def _warn(problems):
 SECTIONS = {
     "write and check": ["validate", "summary", "explain", "data", "new", "list", "show",
                         "catalog"],
-    "train and use": ["train", "sweep", "evaluate", "predict", "generate", "interpolate", "reconstruct",
-                      "arithmetic", "forecast"],
+    "train and use": ["train", "sweep", "evaluate", "predict", "generate", "interpolate",
+                      "reconstruct", "arithmetic", "forecast", "play"],
     "see inside": ["inspect", "apply", "plot", "report", "compare"],
     "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
     "grade": ["rubric", "grade"],
@@ -785,6 +785,21 @@ def apply(spec, image, out, overrides):
     and output maps as a picture and as numbers (fixed_kernel_conv, say)."""
     from builder.see.apply import apply_spec
     click.echo(apply_spec(spec, image, out, overrides))
+
+
+@main.command()
+@RUN_DIR
+@click.option("--episodes", type=click.IntRange(min=1), default=None,
+              help="greedy episodes to play and average (default 10)")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="FILE.gif (the first episode) or FILE.png (a strip of its frames) "
+                   "(default RUN_DIR/play.gif)")
+@SEED
+@user_errors
+def play(run_dir, **options):
+    """Let a trained agent (task dqn) play greedily: the mean return of its episodes,
+    and the first one drawn."""
+    _run_task_command("play", run_dir, **options)
 
 
 if __name__ == "__main__":

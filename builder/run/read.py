@@ -130,11 +130,14 @@ class Run:
         return getattr(self.spec.train, "loss", None)
 
 
-def open_run(run_dir) -> Run:
+def open_run(run_dir, preprocessing: bool = True) -> Run:
+    """The run's model (loaded in Keras' safe mode), spec and saved preprocessing
+    (`preprocessing=False`: runs that read no data, e.g. an agent's; `saved` is None)."""
     path = run_folder(run_dir)
-    if any(not (path / n).is_file() for n in ("model.keras", "spec.yaml", "preprocess.json")):
-        raise _missing(path)
-    saved = SavedPreprocessing.read(path)
+    names = ("model.keras", "spec.yaml") + (("preprocess.json",) if preprocessing else ())
+    if any(not (path / n).is_file() for n in names):
+        raise _missing(path, names)
+    saved = SavedPreprocessing.read(path) if preprocessing else None
     spec = run_spec(path)
     from .model_file import load_model_file
     model = load_model_file(path / "model.keras", root=path)

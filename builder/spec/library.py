@@ -16,7 +16,9 @@ def specs_dir() -> Path:
 
 
 def bundled() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(specs_dir().glob("*.yaml"))}
+    # topic folders (specs/cnn, specs/rl, ...) hold the specs; `data/` holds their files
+    return {p.stem: p for p in sorted(specs_dir().rglob("*.yaml"), key=lambda p: p.stem)
+            if "data" not in p.relative_to(specs_dir()).parts[:-1]}
 
 
 def resolve_spec_path(spec) -> Path:

@@ -12,3 +12,6 @@ from .base import TASKS, Task  # noqa: F401
 from . import supervised  # noqa: F401,E402
 from . import forecast, language_model  # noqa: F401,E402  (sequence tasks)
 from . import generative  # noqa: F401,E402  (autoencoder, vae, gan, cgan, diffusion, flow)
+from . import super_resolution  # noqa: F401,E402  (image -> larger image)
+from . import transfer  # noqa: F401,E402  (a pre-trained base under a new head)
+from . import dqn  # noqa: F401,E402  (reinforcement learning)

@@ -53,3 +53,31 @@ class Maxout(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "pieces": self.pieces,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@register
+class DepthToSpace(keras.layers.Layer):
+    """Pixel shuffle (Shi et al. 2016, the sub-pixel convolution): (H, W, C * r * r) ->
+    (H * r, W * r, C). Each pixel's r * r groups of C channels become an r x r block
+    of output pixels, in the order of tf.nn.depth_to_space (its 'DCR' layout). No
+    weights: the convolutions before it learn what each sub-pixel should be."""
+
+    def __init__(self, block_size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.block_size = int(block_size)
+
+    def call(self, x):
+        r = self.block_size
+        _, h, w, c = ops.shape(x)
+        out = c // (r * r)
+        x = ops.reshape(x, (-1, h, w, r, r, out))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))  # rows of blocks, then columns
+        return ops.reshape(x, (-1, h * r, w * r, out))
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        r = self.block_size
+        return (b, None if h is None else h * r, None if w is None else w * r, c // (r * r))
+
+    def get_config(self):
+        return {**super().get_config(), "block_size": self.block_size}

@@ -272,12 +272,38 @@ class UpSampling2D(Layer):
     positional: ClassVar[str] = "size"
     example: ClassVar = {"params": {"size": [2, 3]}, "input": IMG}
     size: IntOrPair = 2
-    interpolation: Literal["nearest", "bilinear"] = "nearest"
+    interpolation: Literal["nearest", "bilinear", "bicubic"] = "nearest"
 
     def output_shape(self, shapes):
         h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
         sh, sw = as_tuple(self.size, 2)
         return (None if h is None else h * sh, None if w is None else w * sw, c)
+
+
+@LAYERS.register("depth_to_space", "pixel_shuffle")
+class DepthToSpace(Layer):
+    doc: ClassVar[str] = ("pixel shuffle, the sub-pixel convolution's last step (L35): "
+                          "(H, W, C * r * r) -> (H * r, W * r, C), no weights")
+    positional: ClassVar[str] = "block_size"
+    imports_from: ClassVar = ("DepthToSpace",)
+    example: ClassVar = [{"params": {"block_size": 2}, "input": [3, 4, 8]},
+                         {"params": {"block_size": 3}, "input": [2, 2, 9]}]
+    block_size: int = Field(2, ge=2, description="r: the upscaling factor of each side")
+
+    def output_shape(self, shapes):
+        h, w, c = expect_rank(shapes, 3, IMAGE, IMAGE_HINT)
+        r = self.block_size
+        if c is not None and c % (r * r):
+            raise ShapeError(f"block_size {r} turns each r x r = {r * r} channels into one "
+                             f"output channel, so the input's channels must be a multiple of "
+                             f"{r * r}; got {c}: give the conv2d before it {r * r} x the "
+                             "output channels as filters")
+        return (None if h is None else h * r, None if w is None else w * r,
+                None if c is None else c // (r * r))
+
+    def make(self, name):
+        from ..keras.custom import DepthToSpace as KerasDepthToSpace
+        return [KerasDepthToSpace(block_size=self.block_size, name=name)]
 
 
 @LAYERS.register("up_sampling1d", "upsampling1d")

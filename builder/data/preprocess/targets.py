@@ -1,6 +1,7 @@
-"""Steps that make or change the target: one_hot, input_as_target, add_noise, grayscale.
+"""Steps that make or change the target: one_hot, input_as_target, add_noise, grayscale,
+downscale.
 
-`target: input` (add_noise, grayscale) keeps the clean/colour input as the
+`target: input` (add_noise, grayscale, downscale) keeps the clean/colour/full-size input as the
 target, so the model learns to undo the change: the lectures' denoising and
 colourization autoencoders. `target: labels` keeps the source's labels.
 """
@@ -124,3 +125,39 @@ class Grayscale(Step):
                             f"have shape {list(info.x_shape)}")
         gray = info.with_(x_shape=(*info.x_shape[:2], 1), x_dtype="float32")
         return as_target_info(gray, info) if self.target == "input" else gray
+
+
+@STEPS.register("downscale")
+class Downscale(Step):
+    doc: ClassVar[str] = ("images -> images `factor` times smaller on each side (the mean of "
+                          "each factor x factor block); with target: input the full-size image "
+                          "becomes the target (super resolution, L35)")
+    at_predict: ClassVar[bool] = False  # `kspec predict` gets low-resolution images
+    positional: ClassVar[str] = "factor"
+    factor: int = Field(2, ge=2, le=8, description="how many times smaller each side gets")
+    target: Target = "input"
+
+    def apply(self, x, y, state, rng=None):
+        check_image(x, "downscale")
+        n, h, w, c = x.shape
+        f = self.factor
+        if h % f or w % f:
+            raise StepError(f"downscale by {f} needs sides that are multiples of {f}; the "
+                            f"images are {h} x {w}")
+        full = np.asarray(x, dtype="float32")
+        small = full.reshape(n, h // f, f, w // f, f, c).mean(axis=(2, 4))
+        return small, (full if self.target == "input" else y)
+
+    def info(self, info):
+        if info.x_shape is None:
+            return info
+        if len(info.x_shape) != 3:
+            raise StepError(f"downscale needs images (height, width, channels); the examples "
+                            f"have shape {list(info.x_shape)}")
+        h, w, c = info.x_shape
+        f = self.factor
+        if h % f or w % f:
+            raise StepError(f"downscale by {f} needs sides that are multiples of {f}; the "
+                            f"images are {h} x {w}")
+        small = info.with_(x_shape=(h // f, w // f, c), x_dtype="float32")
+        return as_target_info(small, info) if self.target == "input" else small

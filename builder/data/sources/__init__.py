@@ -4,7 +4,7 @@ Each source lives in its own module; importing this package registers them all
 in the closed SOURCES catalog.
 """
 from ..errors import DataLoadError
-from . import arrays, csv, image_folder, inline, keras_sets, sklearn, synthetic, text, timeseries  # noqa: F401  (registration)
+from . import arrays, csv, environment, image_folder, inline, keras_sets, sklearn, synthetic, text, timeseries  # noqa: F401  (registration)
 from .base import SOURCES, Loaded, Source, SourceRef
 from .sklearn import SKLEARN_SETS
 

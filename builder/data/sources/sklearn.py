@@ -1,7 +1,11 @@
-"""`sklearn: NAME`: scikit-learn's bundled data sets (shipped with it, no download)."""
+"""`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images`: its two bundled
+photographs cut into patches (all shipped with scikit-learn, no download)."""
 from __future__ import annotations
 
 from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
 
 from ..info import DataInfo
 from ..tables import TableCodec
@@ -24,10 +28,25 @@ class Sklearn(Source):
     doc: ClassVar[str] = "scikit-learn's bundled data sets (no download): " + ", ".join(SKLEARN_SETS)
     positional: ClassVar[str] = "name"
     name: Literal["breast_cancer", "digits", "iris", "wine", "diabetes"]
+    classes: list[int] | None = Field(
+        None, min_length=2, description="keep only these classes, relabelled 0, 1, ... in this "
+        "order (e.g. [5, 6, 7, 8, 9]: a transfer target set); default: all")
+
+    @model_validator(mode="after")
+    def _classes_exist(self):
+        _, _, labels, n, _ = SKLEARN_SETS[self.name]
+        if self.classes is not None:
+            if labels != "integer":
+                raise ValueError(f"{self.name} has no classes to choose from")
+            bad = [c for c in self.classes if not 0 <= c < n]
+            if bad or len(set(self.classes)) != len(self.classes):
+                raise ValueError(f"classes are distinct ids of {self.name}'s 0..{n - 1}; got "
+                                 f"{self.classes}")
+        return self
 
     def info(self):
         _, shape, labels, n, _ = SKLEARN_SETS[self.name]
-        return DataInfo(shape, labels, n)
+        return DataInfo(shape, labels, len(self.classes) if self.classes else n)
 
     def load(self, base_dir):
         import sklearn.datasets
@@ -37,6 +56,42 @@ class Sklearn(Source):
         names = list(getattr(bunch, "target_names", [])) or None
         features = [str(f) for f in bunch.feature_names] if hasattr(bunch, "feature_names") else None
         state = {"table": TableCodec(features).to_json()} if features else {}
-        return Loaded(bunch.data.astype("float32"), y, feature_names=features,
+        x = bunch.data.astype("float32")
+        if self.classes is not None:
+            keep = np.isin(y, self.classes)
+            x, y = x[keep], relabel(self.classes, y[keep])
+            names = [names[c] if names is not None else str(c) for c in self.classes]
+        return Loaded(x, y, feature_names=features,
                       class_names=[str(n) for n in names] if names is not None else None,
                       state=state)
+
+
+def relabel(classes: list[int], y) -> np.ndarray:
+    """Class ids -> their positions in `classes` (classes [5, 9, 7]: 5 -> 0, 9 -> 1, 7 -> 2)."""
+    position = {c: i for i, c in enumerate(classes)}
+    return np.array([position[int(v)] for v in y], "int64")
+
+
+@SOURCES.register("sample_images")
+class SampleImages(Source):
+    doc: ClassVar[str] = ("scikit-learn's two bundled colour photographs (china, flower; "
+                          "427 x 640, no download) cut into square patches, pixels 0-255")
+    positional: ClassVar[str] = "size"
+    size: int = Field(32, ge=4, le=427, description="side of a square patch, in pixels")
+    stride: int | None = Field(None, ge=1, description="pixels between patch corners "
+                                                       "(default: size, patches do not overlap)")
+
+    def info(self):
+        return DataInfo((self.size, self.size, 3), None, x_dtype="uint8")
+
+    def load(self, base_dir):
+        from sklearn.datasets import load_sample_images
+        step = self.stride or self.size
+        patches = []
+        for image in load_sample_images().images:  # both photographs, in their order
+            h, w, _ = image.shape
+            patches += [image[i:i + self.size, j:j + self.size]
+                        for i in range(0, h - self.size + 1, step)
+                        for j in range(0, w - self.size + 1, step)]
+        return Loaded(np.stack(patches).astype("uint8"), None,
+                      state={"image_size": [self.size, self.size, 3]})

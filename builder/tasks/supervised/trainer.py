@@ -66,7 +66,7 @@ def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
 
 def train(loaded, out: Path | None = None, epochs: int | None = None,
           verbose: int | None = None, runs_root: Path = Path("runs"), *,
-          targets=None, report=None, extra_metrics=()) -> RunResult:
+          targets=None, report=None, extra_metrics=(), build=None, then=None) -> RunResult:
     """Train a single-network spec and write its run folder.
 
     The sequence tasks (forecast, language_model) use the same loop through hooks:
@@ -75,7 +75,11 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     * `report(run, model, data, splits, metrics)` -> lines for `kspec train` to print;
       it adds the task's own metrics and writes its files inside the run folder, so
       they are part of the same all-or-nothing write;
-    * `extra_metrics`: Keras metrics compiled in besides the spec's.
+    * `extra_metrics`: Keras metrics compiled in besides the spec's;
+    * `build(loaded)` -> (model, plan) instead of the spec's own model (transfer puts
+      a pre-trained base under the spec's head);
+    * `then(model, fit, history)` -> history: a second phase after the first fit
+      (transfer's fine-tuning); `fit(epochs)` continues training the same model.
     """
     spec, t = loaded.spec, loaded.spec.train
     seed_everything(spec.seed)
@@ -86,7 +90,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     say(set_precision(t))
     data = prepare_spec(loaded)
     with strategy.scope():  # variables (weights, optimizer state) live on every replica
-        model, plan = build_model(loaded)
+        model, plan = (build or build_model)(loaded)
     try:  # shapes and label ranges only known once the data is read
         check_fits(data, plan, spec)
     except DataLoadError as exc:
@@ -114,6 +118,9 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
             history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose,
                            resume)
+            if then:  # a second phase (transfer's fine-tuning); not resumable on its own
+                history = then(model, lambda n: _fit(model, train_ds, steps, val_ds, n, t, run,
+                                                     verbose), history)
         metrics = evaluate(model, data.splits, batch)
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
