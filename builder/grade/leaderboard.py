@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 
-from .rubric import METRICS
+from .task_metrics import higher_is_better
 
 
 def _columns(rubric) -> list[tuple[str, bool]]:
@@ -17,7 +17,8 @@ def _columns(rubric) -> list[tuple[str, bool]]:
     if rubric.leaderboard is None:
         return []
     by_name = {c.name: c for c in rubric.checks}
-    return [(name, METRICS[by_name[name].body.metric]) for name in rubric.leaderboard.checks]
+    return [(name, higher_is_better(by_name[name].body.metric, rubric.task))
+            for name in rubric.leaderboard.checks]
 
 
 def gradescope_entries(rubric, g) -> list[dict] | None:

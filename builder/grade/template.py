@@ -195,12 +195,13 @@ def floor_and_target(values: list[float], higher: bool) -> tuple[float, float]:
 def calibrated(text: str, rubric_path: Path, solution: Path, runs: int, jobs: int) -> str:
     """The template with the trained check's floor and target from `runs` trainings."""
     from .calibrate import calibrate
-    from .rubric import METRICS, load_rubric
+    from .rubric import load_rubric
+    from .task_metrics import higher_is_better
     lr = load_rubric(rubric_path)
     check = next(c for c in lr.rubric.checks if c.kind == "train")
     metric = check.train.metric
     values = [r["values"][metric] for r in calibrate(rubric_path, solution, runs, jobs).runs]
-    floor, target = floor_and_target(values, METRICS[metric])
+    floor, target = floor_and_target(values, higher_is_better(metric, lr.rubric.task))
     old = f"    train: {{metric: {metric}, floor: {check.train.floor:g}, " \
           f"target: {check.train.target:g}}}"
     shown = ", ".join(f"{v:.4f}" for v in values)
