@@ -171,3 +171,21 @@ def test_rubric_check_refuses_a_model_check_and_knows_each_tasks_metrics(tmp_pat
     found = problems(folder / "rubric.yaml")  # judge_fake is fine, rmse is not a gan's
     assert len(found) == 1 and "task gan reports no metric 'rmse'" in found[0], found
     assert "judge_fake, judge_real, g_loss" in found[0]
+
+
+def test_task_metrics_read_what_the_trainers_write():
+    """Where each name is read from a run's metrics.json (the shapes the forecast and
+    gan trainers write), and the line a student gets when a value is missing."""
+    from builder.grade.task_metrics import Unavailable, label, read
+    forecast = {"test": {"loss": 0.01, "rmse": 40.0, "mae": 30.0},
+                "baselines": {"on": "test", "naive_last": {"rmse": 50.0, "mae": 45.0}}}
+    assert read("forecast", "rmse", forecast) == 40.0
+    assert read("forecast", "mae_vs_naive", forecast) == pytest.approx(30 / 45)
+    with pytest.raises(Unavailable) as info:
+        read("forecast", "rmse_vs_seasonal", forecast)
+    assert "no baselines.seasonal_naive.rmse" in str(info.value)
+    assert "needs train.season" in str(info.value)
+    gan = {"train": {"d_loss": 1.2, "g_loss": 0.9, "d_real": 0.7, "d_fake": 0.45}}
+    assert read("gan", "judge_fake", gan) == 0.45
+    assert label("gan", "judge_fake") == "judge_fake (last training epoch)"
+    assert label("forecast", "rmse") == "test rmse"

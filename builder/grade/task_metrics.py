@@ -80,6 +80,12 @@ def higher_is_better(metric: str, task: str = "supervised") -> bool | None:
     return None if m is None else m.higher
 
 
+def label(task: str, metric: str) -> str:
+    """How the feedback names the value: most are on the hidden test split."""
+    split = TASK_METRICS[task][metric].at[0]
+    return f"test {metric}" if split == "test" else f"{metric} (last training epoch)"
+
+
 class Unavailable(KeyError):
     """metrics.json lacks what a metric reads; str() says why, for the student."""
 

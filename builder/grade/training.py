@@ -83,7 +83,7 @@ def task_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
     from ..spec.load import parse_spec
     from ..spec.yamlpos import PositionMap
     from ..tasks import TASKS
-    from .task_metrics import Unavailable, read
+    from .task_metrics import Unavailable, label, read
     task = spec_data["task"]
     runs = []
     for seed in seeds:
@@ -102,7 +102,7 @@ def task_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
         runs.append({"seed": seed, "values": values,
                      "epochs_run": int(written.get("epochs_run", epochs)),
                      "stopped_for_time": False})
-    return {"runs": runs}
+    return {"runs": runs, "labels": {m: label(task, m) for m in metrics}}
 
 
 def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
