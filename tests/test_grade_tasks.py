@@ -189,3 +189,18 @@ def test_task_metrics_read_what_the_trainers_write():
     assert read("gan", "judge_fake", gan) == 0.45
     assert label("gan", "judge_fake") == "judge_fake (last training epoch)"
     assert label("forecast", "rmse") == "test rmse"
+
+
+def test_rubric_new_from_a_forecast_solution(tmp_path):
+    """A forecast solution gives a forecast rubric, scored against the naive forecast."""
+    from click.testing import CliRunner
+
+    from cli import main
+    solution = Path(__file__).resolve().parents[1] / "specs" / "airline_rnn.yaml"
+    target = tmp_path / "rubric.yaml"
+    result = CliRunner().invoke(main, ["rubric", "new", str(target), "--from", str(solution)])
+    assert result.exit_code == 0, result.output
+    r = load_rubric(target).rubric
+    trained = [c for c in r.checks if c.kind == "train"]
+    assert r.task == "forecast" and [c.train.metric for c in trained] == ["rmse_vs_naive"]
+    assert trained[0].train.target < 1 < trained[0].train.floor  # lower is better
