@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from ..core.csv_out import csv_text
-from .rubric import METRICS
+from .task_metrics import higher_is_better
 
 
 def _columns(rubric) -> list[tuple[str, bool]]:
@@ -16,7 +16,8 @@ def _columns(rubric) -> list[tuple[str, bool]]:
     if rubric.leaderboard is None:
         return []
     by_name = {c.name: c for c in rubric.checks}
-    return [(name, METRICS[by_name[name].body.metric]) for name in rubric.leaderboard.checks]
+    return [(name, higher_is_better(by_name[name].body.metric, rubric.task))
+            for name in rubric.leaderboard.checks]
 
 
 def gradescope_entries(rubric, g) -> list[dict] | None:

@@ -44,15 +44,17 @@ def static_phase(rubric_path: str, sub: dict) -> dict:
     except SpecError as exc:
         return {**out, "status": "invalid", "note": _render(exc.problems)}
     spec = loaded.spec
-    if spec.model is None:
+    roles = spec.model is None and spec.task == rubric.task  # e.g. a gan's generator, discriminator
+    if spec.model is None and not roles:
         return {**out, "status": "invalid",
                 "note": f"{s.display}: this assignment grades a single network under `model:`"}
-    out["structure"] = structure(spec, data.get("data"))
+    out["structure"] = None if roles else structure(spec, data.get("data"))
 
     from ..spec.check import check_spec
     report = check_spec(spec)
     positions.place(report.problems)
-    facts, why_not = graph_facts(loaded)
+    facts, why_not = (None, f"graph checks read one `model:`; a {spec.task} spec has "
+                      "`models:` roles") if roles else graph_facts(loaded)
     for check in rubric.checks:
         if check.kind == "spec":
             outcome = spec_check(check, spec)
@@ -93,9 +95,9 @@ def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
     """check name -> {key, spec, epochs, asked_epochs, seeds} or {skip: reason}."""
     plans = {}
     skip = None
-    if spec.task != "supervised":
-        skip = (f"not trained: the grader trains supervised specs; this one has task: "
-                f"{spec.task}")
+    if spec.task != rubric.task:
+        skip = (f"not trained: this assignment grades {rubric.task} specs; this one has "
+                f"task: {spec.task}")
     elif (facts is not None and rubric.limits.max_params and facts.params
           and facts.params > rubric.limits.max_params):  # first: it says the size is the fault
         skip = (f"not trained: the model has {facts.params:,} parameters; the assignment "
@@ -103,7 +105,7 @@ def _train_plan(rubric, spec, merged, report, facts, why_not) -> dict:
     elif report.errors:
         skip = (f"not trained: the spec has {len(report.errors)} error(s), the first: "
                 f"{report.errors[0].render()}")
-    elif facts is None:
+    elif facts is None and spec.model is not None:  # roles: the task's trainer builds them
         skip = f"not trained: the model cannot be built: {why_not}"
     for check in rubric.checks:
         if check.kind != "train":

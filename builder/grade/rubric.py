@@ -27,17 +27,13 @@ from ..core.base import Strict
 from ..core.problems import Problem, Report, SpecError
 from ..spec.schema import DataSpec
 from ..spec.yamlpos import PositionMap, load_yaml
-from . import layer_kinds
+from . import layer_kinds, task_metrics
 from ..spec import paths as spec_paths
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's four
 KINDS = ("spec", "lint", "graph", "model", "train")  # also the order they run in: cheap first
-# metric -> True when higher is better (builder/grade/metrics.py computes them)
-METRICS = {"accuracy": True, "balanced_accuracy": True, "min_class_accuracy": True,
-           "f1": True, "f1_micro": True, "precision": True, "recall": True, "auc": True,
-           "r2": True, "mae": False, "mse": False, "rmse": False}
-Metric = Literal["accuracy", "balanced_accuracy", "min_class_accuracy", "f1", "f1_micro",
-                 "precision", "recall", "auc", "r2", "mae", "mse", "rmse"]
+# the supervised metrics, True when higher is better; other tasks': task_metrics.py
+METRICS = task_metrics.SUPERVISED
 
 
 class Bounds(Strict):
@@ -122,18 +118,11 @@ class GraphCheck(Strict):
 class Scored(Strict):
     """A metric on the hidden test split; credit linear from `floor` to `target`."""
 
-    metric: Metric = "accuracy"
+    metric: str = Field("accuracy", description="what is scored: a supervised metric "
+                        "(accuracy, f1, auc, rmse, ...) or one the rubric's task reports "
+                        "(forecast: rmse, rmse_vs_naive, ...; task_metrics.py)")
     floor: float = Field(..., description="at or below this (above, for errors): no credit")
     target: float = Field(..., description="at or above this (below, for errors): full credit")
-
-    @model_validator(mode="after")
-    def _direction(self):
-        higher = METRICS[self.metric]
-        if (self.target <= self.floor) if higher else (self.target >= self.floor):
-            word = "above" if higher else "below"
-            raise ValueError(f"for {self.metric} the target must be {word} the floor "
-                             f"(got floor {self.floor:g}, target {self.target:g})")
-        return self
 
     def credit(self, value: float) -> float:
         """Fraction of the points earned by `value` (0..1)."""
@@ -279,6 +268,9 @@ class Rubric(Strict):
                                  "check` warns about each check it does not pass")
     total: float | None = Field(None, ge=0, description="the points the checks must sum to "
                                 "(a check for the rubric itself)")
+    task: str = Field("supervised", description="the task of the specs graded: supervised "
+                      "(trained and scored by the grader) or one whose own trainer runs "
+                      "(forecast, language_model, gan, ...), scored on its metrics.json")
     seed: int = Field(0, ge=0, description="seeds the hidden split and training")
     data: DataSpec = Field(..., description="the teacher's data section; replaces every "
                            "submission's, so the hidden test split stays the teacher's")
@@ -360,9 +352,16 @@ def load_rubric(path) -> LoadedRubric:
 def check_rubric(loaded: LoadedRubric) -> Report:
     """What pydantic cannot see: spec paths, layer names, files, epochs vs limits."""
     r, report = loaded.rubric, Report()
+    if r.task not in task_metrics.GRADED_TASKS:
+        from ..core.base import did_you_mean
+        report.error(("task",), f"the grader does not train task '{r.task}'"
+                     f"{did_you_mean(r.task, list(task_metrics.GRADED_TASKS))}; it trains "
+                     f"{', '.join(task_metrics.GRADED_TASKS)}")
     for i, check in enumerate(r.checks):
         at = ("checks", i, check.kind)
         body = check.body
+        if r.task in task_metrics.GRADED_TASKS and check.kind in ("train", "model"):
+            _check_metric(r.task, check, at, report)
         if check.kind == "spec":
             _check_spec_paths(body, at, report)
         elif check.kind == "graph":
@@ -411,6 +410,28 @@ def check_rubric(loaded: LoadedRubric) -> Report:
     if r.gradebook.roster and not loaded.roster_path.is_file():
         report.error(("gradebook", "roster"), f"no roster file {loaded.roster_path}")
     return report
+
+
+def _check_metric(task: str, check: Check, at, report: Report):
+    """A metric the check's scoring can produce: a model check scores a .keras file as a
+    supervised model; a train check, what the rubric's task reports."""
+    if check.kind == "model" and task != "supervised":
+        report.error(at, f"a model check scores a submitted .keras file as a supervised "
+                     f"model; this rubric grades task {task}: use a train check")
+        return
+    body = check.body
+    known = task_metrics.names(task if check.kind == "train" else "supervised")
+    if body.metric not in known:
+        from ..core.base import did_you_mean
+        report.error(at + ("metric",), f"task {task} reports no metric "
+                     f"'{body.metric}'{did_you_mean(body.metric, known)}; "
+                     f"its {check.kind} checks score: {', '.join(known)}")
+        return
+    higher = task_metrics.higher_is_better(body.metric, task)
+    if (body.target <= body.floor) if higher else (body.target >= body.floor):
+        report.error(at + ("target",), f"for {body.metric} the target must be "
+                     f"{'above' if higher else 'below'} the floor (got floor {body.floor:g}, "
+                     f"target {body.target:g})")
 
 
 def _check_spec_paths(body: SpecCheck, at, report: Report):

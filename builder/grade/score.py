@@ -36,7 +36,7 @@ def trained_outcome(check, limits, plan: dict, result: dict | None) -> Outcome:
     values = [r["values"][body.metric] for r in runs]
     value = statistics.median(values)
     epochs = runs[0]["epochs_run"]
-    found = f"test {body.metric} {value:.4f}"
+    found = f"{result.get('labels', {}).get(body.metric, 'test ' + body.metric)} {value:.4f}"
     if len(values) > 1:
         found += f" (median of {len(values)} runs with different seeds)"
     found += f" after {epochs} epoch(s)"

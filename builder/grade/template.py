@@ -105,9 +105,10 @@ def from_solution(solution: Path, rubric_name: str) -> str:
     from .phases import graph_facts
     loaded = load_spec(solution)
     spec = loaded.spec
-    if spec.model is None or spec.task != "supervised":
-        raise ValueError(f"{solution}: rubric new proposes checks for a supervised spec with "
-                         "one `model:`; start from `kspec rubric new FILE` instead")
+    if spec.model is None or spec.task not in ("supervised", "forecast"):
+        raise ValueError(f"{solution}: rubric new proposes checks for a supervised or "
+                         "forecast spec with one `model:`; start from `kspec rubric new FILE` "
+                         "instead")
     facts, why = graph_facts(loaded)
     if facts is None:
         raise ValueError(f"{solution}: {why}")
@@ -120,6 +121,8 @@ def from_solution(solution: Path, rubric_name: str) -> str:
     classify = "crossentropy" in loss or loss == "hinge"
     metric = "accuracy" if classify else "r2"
     floor, target = (0.5, 0.9) if classify else (0.3, 0.8)
+    if spec.task == "forecast":  # its error over the naive forecast's (task_metrics.py)
+        metric, floor, target = "rmse_vs_naive", 1.5, 0.9
     budget = _budget(facts.params)
     rel = Path(solution).name
     lines = [
@@ -131,6 +134,8 @@ def from_solution(solution: Path, rubric_name: str) -> str:
         f"description: {_flow(' '.join(spec.description.split()) or spec.name)}",
         "# starter: starter.yaml        # the spec handed out: flagged (or zero: true) if unchanged",
         f"seed: {spec.seed if spec.seed is not None else 0}",
+        *([f"task: {spec.task}                 # trained by its own trainer, scored on its "
+           "metrics.json"] if spec.task != "supervised" else []),
         "",
         "# The solution's data section, now the teacher's: it replaces every submission's,",
         "# so all are trained and scored on the same hidden test split.",
@@ -195,12 +200,13 @@ def floor_and_target(values: list[float], higher: bool) -> tuple[float, float]:
 def calibrated(text: str, rubric_path: Path, solution: Path, runs: int, jobs: int) -> str:
     """The template with the trained check's floor and target from `runs` trainings."""
     from .calibrate import calibrate
-    from .rubric import METRICS, load_rubric
+    from .rubric import load_rubric
+    from .task_metrics import higher_is_better
     lr = load_rubric(rubric_path)
     check = next(c for c in lr.rubric.checks if c.kind == "train")
     metric = check.train.metric
     values = [r["values"][metric] for r in calibrate(rubric_path, solution, runs, jobs).runs]
-    floor, target = floor_and_target(values, METRICS[metric])
+    floor, target = floor_and_target(values, higher_is_better(metric, lr.rubric.task))
     old = f"    train: {{metric: {metric}, floor: {check.train.floor:g}, " \
           f"target: {check.train.target:g}}}"
     shown = ", ".join(f"{v:.4f}" for v in values)

@@ -37,6 +37,8 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
     from ..spec.yamlpos import PositionMap
     from ..run.environment import seed_everything
     from ..tasks.supervised.trainer import adapt_normalization, compile_model
+    if spec_data.get("task", "supervised") != "supervised":
+        return task_runs(loaded_rubric, spec_data, seeds, epochs, metrics, deadline)
     loaded = parse_spec(spec_data, PositionMap("submission"), None, check=False)
     t = loaded.spec.train
     data = teacher_data(loaded_rubric)
@@ -67,6 +69,40 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
             run["per_class"] = per_class_accuracy(y_test, y_pred, logits)
         runs.append(run)
     return {"runs": runs}
+
+
+def task_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
+              metrics: list[str], deadline: float) -> dict:
+    """A submission of another task (forecast, gan, ...): its task's own trainer (what
+    `kspec train` runs) writes a run folder in a temporary folder here, and each metric
+    is read from the run's metrics.json (task_metrics.py says where). A series splits
+    in time order, so the test windows are the same whatever the seed. Such trainers
+    take no stop callback: past the time limit the process is stopped (watchdog)."""
+    import json
+
+    from ..spec.load import parse_spec
+    from ..spec.yamlpos import PositionMap
+    from ..tasks import TASKS
+    from .task_metrics import Unavailable, label, read
+    task = spec_data["task"]
+    runs = []
+    for seed in seeds:
+        if time.monotonic() > deadline:
+            break
+        # the rubric's path: the teacher's data paths are relative to its folder
+        loaded = parse_spec({**spec_data, "seed": seed}, PositionMap("submission"),
+                            loaded_rubric.path.resolve(), check=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            result = TASKS[task].train(loaded, out=Path(tmp) / "run", epochs=epochs, verbose=0)
+            written = json.loads((Path(result.path) / "metrics.json").read_text())
+        try:
+            values = {m: read(task, m, written) for m in metrics}
+        except Unavailable as exc:
+            raise NotScored(str(exc)) from None
+        runs.append({"seed": seed, "values": values,
+                     "epochs_run": int(written.get("epochs_run", epochs)),
+                     "stopped_for_time": False})
+    return {"runs": runs, "labels": {m: label(task, m) for m in metrics}}
 
 
 def model_values(loaded_rubric, keras_path: str, metrics: list[str]) -> dict:
