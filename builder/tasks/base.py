@@ -88,17 +88,18 @@ TASKS = TaskRegistry()
 
 
 def bundled_example(name: str, **train) -> dict:
-    """A bundled spec (specs/NAME.yaml) as a dict, for one quick epoch: `train` fields
+    """A bundled spec (specs/<topic>/NAME.yaml) as a dict, for one quick epoch: `train` fields
     replaced (epochs 1 unless given) and its data path made absolute, so the example
     trains wherever it is written."""
     import yaml
 
-    from ..spec.library import specs_dir
-    spec = yaml.safe_load((specs_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
+    from ..spec.library import bundled
+    file = bundled()[name]
+    spec = yaml.safe_load(file.read_text(encoding="utf-8"))
     spec["train"] = {**spec.get("train", {}), "epochs": 1, **train}
     for params in spec["data"]["source"].values():
         if isinstance(params, dict) and "path" in params:
-            params["path"] = str(specs_dir() / params["path"])
+            params["path"] = str((file.parent / params["path"]).resolve())
     return spec
 
 
