@@ -180,12 +180,14 @@ def list_specs(lecture):
     from builder.spec.schema import LECTURES, unknown_lecture
     if lecture is not None and lecture not in LECTURES:
         raise click.BadParameter(unknown_lecture(lecture), param_hint="--lecture")
+    shown = entries(lecture)
+    width = max((len(e.name) for e in shown), default=0)
     topic = None
-    for entry in entries(lecture):
+    for entry in shown:
         if entry.topic != topic:
             topic = entry.topic
             click.echo(f"{topic}/")
-        click.echo(f"  {entry.name:<30} {','.join(entry.lectures):<8} {entry.summary}")
+        click.echo(f"  {entry.name:<{width}}  {','.join(entry.lectures):<7}  {entry.summary}")
 
 
 @main.command()
