@@ -108,7 +108,8 @@ def entries(lecture: str | None = None) -> list[Entry]:
             out.append(Entry(name, topic(path), path, lectures,
                              " ".join(str(data.get("description", "")).split()),
                              data_access(data, path)))
-    return out
+    # the course's order: topic, then the first lecture the spec covers, then its name
+    return sorted(out, key=lambda e: (_topic_rank(e.path)[:2], e.lectures[:1], e.name))
 
 
 def describe(path: Path) -> str:
