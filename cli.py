@@ -251,24 +251,33 @@ def sweep(spec, overrides, method, trials, metric, jobs, out):
 
 
 @main.command(name="list")
-def list_specs():
-    """The bundled specs, one line each."""
-    from builder.spec.library import bundled
-    from builder.spec.yamlpos import load_yaml
-    for name, path in bundled().items():
-        data, _ = load_yaml(path.read_text(encoding="utf-8"), str(path))
-        desc = " ".join(str(data.get("description", "")).split())
-        click.echo(f"{name:<28} {desc}")
+@click.option("--lecture", metavar="LNN", help="only the specs that cover this lecture, e.g. L28")
+def list_specs(lecture):
+    """The bundled specs, one line each, grouped by topic, with their lecture ids."""
+    from builder.spec.library import entries
+    from builder.spec.schema import LECTURES, unknown_lecture
+    if lecture is not None and lecture not in LECTURES:
+        raise click.BadParameter(unknown_lecture(lecture), param_hint="--lecture")
+    shown = entries(lecture)
+    width = max((len(e.name) for e in shown), default=0)
+    topic = None
+    for entry in shown:
+        if entry.topic != topic:
+            topic = entry.topic
+            click.echo(f"{topic}/")
+        click.echo(f"  {entry.name:<{width}}  {','.join(entry.lectures):<7}  {entry.summary}")
 
 
 @main.command()
 @click.argument("name")
+@click.option("--yaml", "as_yaml", is_flag=True, help="print the spec file itself")
 @user_errors
-def show(name):
-    """Print the bundled spec NAME (or any spec file)."""
-    from builder.spec.library import resolve_spec_path
+def show(name, as_yaml):
+    """The bundled spec NAME (or any spec file): its lectures and whole description."""
+    from builder.spec.library import describe, resolve_spec_path
     from builder.spec.load import read_text  # a regular file of bounded size
-    click.echo(read_text(resolve_spec_path(name)), nl=False)
+    path = resolve_spec_path(name)
+    click.echo(read_text(path) if as_yaml else describe(path), nl=False)
 
 
 @main.command()

@@ -70,10 +70,16 @@ def test_callbacks_write_inside_the_run_folder(tmp_path):
 def test_list_and_show(cli):
     listing = cli("list")
     assert listing.exit_code == 0
-    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    lines = listing.stdout.splitlines()
+    names = [line.split()[0] for line in lines if line.startswith("  ")]
     assert {"breast_cancer_mlp", "digits_cnn", "diabetes_mlp"} <= set(names)
+    topics = [line for line in lines if not line.startswith(" ")]
+    assert topics[:3] == ["neurons/", "mlp/", "cnn/"]
+    assert max(len(line) for line in lines) <= 160, "one short line per spec"
     shown = cli("show", "digits_cnn")
-    assert shown.exit_code == 0 and "name: digits_cnn" in shown.stdout
+    assert shown.exit_code == 0 and shown.stdout.startswith("digits_cnn (cnn; lectures L18")
+    as_file = cli("show", "digits_cnn", "--yaml")
+    assert as_file.exit_code == 0 and "name: digits_cnn" in as_file.stdout
 
 
 def test_catalog_lists_layers_with_parameters(cli):

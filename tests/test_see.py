@@ -17,7 +17,7 @@ import pytest
 from builder.spec.library import bundled, specs_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-SLIDE = specs_dir() / "data" / "slide_6x6.csv"
+SLIDE = specs_dir() / "data" / "edge_6x6.csv"  # not the slide's own image: made to give its first row
 VERTICAL_EDGE = np.array([[1, 0, -1]] * 3, dtype="float64")
 
 

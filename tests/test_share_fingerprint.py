@@ -115,7 +115,8 @@ def test_export_is_self_contained_and_keeps_the_fingerprint(write_spec, cli, tmp
     data = yaml.safe_load(text)
     assert "extends" not in data and data["train"]["epochs"] == 9
     # every default is written out, in the schema's order
-    assert list(data) == ["kspec", "name", "description", "seed", "task", "data", "model", "train"]
+    assert list(data) == ["kspec", "name", "description", "lectures", "seed", "task", "data",
+                          "model", "train"]
     assert data["train"]["batch_size"] == 32 and data["train"]["optimizer"]["adam"]["beta_2"] == 0.999
     assert data["model"]["layers"][2] == {"dense": {
         "units": 3, "use_bias": True, "kernel_initializer": "glorot_uniform",

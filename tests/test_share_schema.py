@@ -19,7 +19,7 @@ from builder.spec.yamlpos import PositionMap
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schema" / "kspec.schema.json"
-MODELINE = "# yaml-language-server: $schema=../schema/kspec.schema.json"
+MODELINE = "# yaml-language-server: $schema=../../schema/kspec.schema.json"  # specs/<topic>/
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from ..core.base import Entry
 from ..spec.paths import catalog_of, dict_values_of, field_annotation, list_items_of
 
 # prose that does not change what a spec builds or trains; like a comment
-NOT_HASHED = ("description",)
+NOT_HASHED = ("description", "lectures")  # what a spec teaches, not what it trains
 
 
 def canonical(value, ann=None):
@@ -109,7 +109,8 @@ def canonical_spec(spec) -> dict:
 
 
 def fingerprint(spec) -> str:
-    """sha256 of the canonical form (without the description), shortened to 16 hex digits."""
+    """sha256 of the canonical form (without the description and lectures), shortened
+    to 16 hex digits."""
     data = {k: v for k, v in canonical_spec(spec).items() if k not in NOT_HASHED}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -192,7 +192,9 @@ def _partial(schema, model_names: set):
     for key, value in schema.items():
         if key == "required":
             continue
-        if key == "$ref" and value.rsplit("/", 1)[-1] in model_names:
+        if key == "if":  # a condition stays as strict: `task` absent means the default task
+            out[key] = value
+        elif key == "$ref" and value.rsplit("/", 1)[-1] in model_names:
             out[key] = value + PARTIAL
         elif key in ("default", "const", "enum"):
             out[key] = value

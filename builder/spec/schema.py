@@ -13,10 +13,22 @@ from ..catalog.optimizers import OptimizerRef
 from ..data.augment import AugmentRef
 from ..data.preprocess import StepRef
 from ..data.sources import SourceRef
-from ..core.base import Strict, did_you_mean, fail, fail_at
+from pydantic_core import PydanticCustomError
+
+from ..core.base import Strict, did_you_mean, fail, fail_at, reraise
 
 FORMAT_VERSION = 1
 Shape = list[int | None]
+LECTURES = tuple(f"L{n:02d}" for n in range(1, 43))  # ../shared/lectures.md: L01..L42
+
+
+def unknown_lecture(word) -> str:
+    """'L4' -> "unknown lecture 'L4'; did you mean 'L04'?" (difflib would tie L04 with L14
+    and L41); 'L99' -> "...; the course's lectures are L01..L42"."""
+    digits = str(word).strip().upper().removeprefix("L")
+    if digits.isdigit() and f"L{int(digits):02d}" in LECTURES:
+        return f"unknown lecture '{word}'; did you mean 'L{int(digits):02d}'?"
+    return f"unknown lecture '{word}'; the course's lectures are {LECTURES[0]}..{LECTURES[-1]}"
 
 
 class SplitSpec(Strict):
@@ -139,7 +151,11 @@ class Spec(Strict):
     kspec: Literal[1] = Field(FORMAT_VERSION, description="spec format version")
     name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                       description="short name; runs are saved as runs/<name>-<time>")
-    description: str = ""
+    description: str = Field("", description="what the spec teaches: a short first sentence "
+                             "(the line kspec list shows), then the details")
+    lectures: list[str] = Field(
+        default_factory=list, description="the course's lecture ids this spec covers, "
+        f"{LECTURES[0]}..{LECTURES[-1]} (e.g. [L16]); kspec list --lecture L16 finds it")
     seed: int = Field(42, ge=0, description="seeds weights, splits and shuffling")
     task: str = Field("supervised", description="what the networks learn; see kspec catalog tasks")
     data: DataSpec
@@ -150,6 +166,19 @@ class Spec(Strict):
     sweep: dict[str, list[Any]] | None = Field(
         None, description="kspec sweep's search space: dotted key -> the values to try, "
                           "e.g. {train.batch_size: [32, 64]}; kspec train ignores it")
+
+    @field_validator("lectures")
+    @classmethod
+    def _known_lectures(cls, v):
+        wrong = [{"type": PydanticCustomError(
+                      "kspec_unknown_name", unknown_lecture(lecture)),
+                  "loc": (i,), "input": lecture}
+                 for i, lecture in enumerate(v) if lecture not in LECTURES]
+        if wrong:  # every wrong id at once, each at its own position
+            reraise("kspec", wrong)
+        if len(set(v)) != len(v):
+            fail("duplicate", "a lecture id is listed twice")
+        return v
 
     @field_validator("task")
     @classmethod

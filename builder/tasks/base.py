@@ -89,7 +89,7 @@ TASKS = TaskRegistry()
 
 
 def bundled_example(name: str, **train) -> dict:
-    """A bundled spec (specs/[TOPIC/]NAME.yaml) as a dict, for one quick epoch: `train` fields
+    """A bundled spec (specs/<topic>/NAME.yaml) as a dict, for one quick epoch: `train` fields
     replaced (epochs 1 unless given) and its data path made absolute, so the example
     trains wherever it is written."""
     import yaml
@@ -100,7 +100,7 @@ def bundled_example(name: str, **train) -> dict:
     spec["train"] = {**spec.get("train", {}), "epochs": 1, **train}
     for params in spec["data"]["source"].values():
         if isinstance(params, dict) and "path" in params:
-            params["path"] = str(file.parent / params["path"])
+            params["path"] = str((file.parent / params["path"]).resolve())
     return spec
 
 

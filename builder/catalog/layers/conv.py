@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 import math
 
@@ -62,6 +62,13 @@ class Conv(ConvShape, WeightedLayer):
     families: ClassVar = frozenset({"conv"})
 
 
+def _depth(value) -> int:
+    depth = 0
+    while isinstance(value, list) and value:
+        depth, value = depth + 1, value[0]
+    return depth
+
+
 @LAYERS.register("conv2d")
 class Conv2D(Conv):
     doc: ClassVar[str] = "2-D convolution: `filters` kernels of kernel_size slide over the image"
@@ -69,6 +76,26 @@ class Conv2D(Conv):
     example: ClassVar = [{"params": {"filters": 4, "kernel_size": 3, "strides": 2}, "input": IMG},
                          {"params": {"filters": 2, "kernel_size": [3, 1], "use_bias": False,
                                      "padding": "same"}, "input": IMG}]
+
+    @model_validator(mode="after")
+    def _readable_kernel(self):
+        """A hand-set kernel on a one-channel image reads as the slides write it: a 3x3
+        list (one filter), or a list of 3x3 lists (one per filter). kspec adds the
+        channel axes Keras wants, (rows, columns, in-channels = 1, filters); a 4-D
+        kernel is taken as it is."""
+        kernel = (self.weights or {}).get("kernel")
+        depth = _depth(kernel)
+        if depth == 2:
+            kernel = [kernel]
+        elif depth != 3:
+            return self
+        try:
+            rows = [[[[float(k[r][c]) for k in kernel]] for c in range(len(kernel[0][0]))]
+                    for r in range(len(kernel[0]))]
+        except (IndexError, TypeError, ValueError):
+            return self  # ragged or not numbers: the shape check reports it
+        self.weights = {**self.weights, "kernel": rows}
+        return self
 
 
 @LAYERS.register("conv1d")

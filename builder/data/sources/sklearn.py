@@ -1,5 +1,5 @@
-"""`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images`: its two bundled
-photographs cut into patches (all shipped with scikit-learn, no download)."""
+"""`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images: {size, stride}`:
+its two bundled photographs cut into patches (all shipped with scikit-learn, no download)."""
 from __future__ import annotations
 
 from typing import ClassVar, Literal

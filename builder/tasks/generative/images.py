@@ -67,6 +67,14 @@ class Original:
         return Original(self.steps, self.states, self.raw_shape, float(raw.min()), float(raw.max()))
 
 
+def shows_as_image(shape) -> bool:
+    """Whether examples of this shape can be drawn (as_images): images, 2-D arrays and
+    flattened square images; other samples (a table's rows) are written as .npy."""
+    shape = tuple(shape)
+    return ((len(shape) == 3 and shape[-1] in (1, 3, 4)) or len(shape) == 2
+            or math.isqrt(math.prod(shape)) ** 2 == math.prod(shape))
+
+
 def as_images(x) -> np.ndarray:
     """Examples -> (n, H, W) gray or (n, H, W, 3) colour, for display."""
     x = np.asarray(x)
@@ -75,9 +83,8 @@ def as_images(x) -> np.ndarray:
         return x[..., 0] if shape[-1] == 1 else x[..., :3]
     if len(shape) == 2:
         return x
-    size = math.prod(shape)
-    side = math.isqrt(size)
-    if side * side == size:  # a flattened square image, e.g. 64 = 8x8 digits
+    if shows_as_image(shape):  # a flattened square image, e.g. 64 = 8x8 digits
+        side = math.isqrt(math.prod(shape))
         return x.reshape(len(x), side, side)
     raise ValueError(f"samples of shape {list(shape)} are not images; write them to a .npy "
                      "file instead (--out samples.npy)")

@@ -28,7 +28,7 @@ from ...run.plots import learning_curves
 from ...run.preprocessing import write_preprocessing
 from ...run.read import read_run_json
 from .common import shown, same
-from .images import Original, write_samples
+from .images import Original, shows_as_image, write_samples
 
 META_FILE = "generative.json"
 FORMAT = 1
@@ -65,8 +65,10 @@ def notes(metrics, path) -> list:
         out.append(f"  baseline: {said.get(name, name)}, test mse {values['mse']:.4f}")
     s = metrics.get("samples")
     if s:
-        out.append(f"   samples: pixel mean {s['mean']:.3g}, std {s['std']:.3g} (the data: "
-                   f"{s['data_mean']:.3g}, {s['data_std']:.3g}); grids in {path / 'samples'}")
+        grids = any(path.glob("samples/*.png"))  # a table's synthetic rows are .npy
+        out.append(f"   samples: {'pixel' if grids else 'value'} mean {s['mean']:.3g}, std "
+                   f"{s['std']:.3g} (the data: {s['data_mean']:.3g}, {s['data_std']:.3g}); "
+                   f"{'grids' if grids else 'rows'} in {path / 'samples'}")
     return out
 
 
@@ -99,9 +101,11 @@ def train_generative(task, loaded, out=None, epochs=None, verbose=None,
         def grid(epoch):
             if epoch % every and epoch != epochs:
                 return
-            rows = trainer.sampler().progress_rows(spec.seed, data)
-            write_samples(run.file(f"samples/epoch_{epoch:03d}.png"), None, original.low,
-                          original.high, rows=[original(r) for r in rows])
+            rows = [original(r) for r in trainer.sampler().progress_rows(spec.seed, data)]
+            # a grid picture for images; the rows themselves for a table's synthetic rows
+            kind = "png" if shows_as_image(np.shape(rows[0])[1:]) else "npy"
+            write_samples(run.file(f"samples/epoch_{epoch:03d}.{kind}"), None, original.low,
+                          original.high, rows=rows)
 
         history = fit(trainer, data, spec, epochs, verbose, grid, run, resume)
         sampler = trainer.sampler()

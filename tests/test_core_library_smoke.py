@@ -1,0 +1,84 @@
+"""Every bundled spec trains: a few steps each on data of its own shape, download-only
+specs too. A spec whose layers, losses or task options no longer fit together fails
+here, even when its real data set is a download away.
+
+Each source still runs its own code (its preprocessing, its split, its task's trainer);
+only the examples are cut to a random handful, in order, and the sources that need the
+internet or a file the checkout lacks get random arrays of the real shape instead:
+keras.datasets' files (the shapes of KERAS_SETS) and a missing .npz (the shape of the
+spec's own model input).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from builder.spec.library import entries
+
+N = 96  # examples kept per source: three batches of 32
+
+
+def _cut(loaded):
+    """A random, ordered handful of a source's examples (its own test split likewise)."""
+    def part(x, y, n):
+        keep = np.sort(np.random.default_rng(0).permutation(len(x))[:n])
+        return x[keep], (None if y is None else y[keep])
+    x, y = part(loaded.x, loaded.y, N)
+    test = None if loaded.test is None else part(*loaded.test, N // 3)
+    return type(loaded)(**{**loaded.__dict__, "x": x, "y": y, "test": test})
+
+
+@pytest.fixture
+def few_examples(monkeypatch):
+    from builder.data.sources import SOURCES
+    from builder.data.sources.keras_sets import KERAS_SETS, KerasDataset
+    for cls in set(SOURCES.entries.values()):
+        load = cls.load
+        monkeypatch.setattr(cls, "load", lambda self, base, _load=load: _cut(_load(self, base)))
+
+    def fetch(self):  # the download, replaced by random arrays of the set's real shape
+        shape, _, classes, _ = KERAS_SETS[self.name]
+        rng = np.random.default_rng(1)
+        def arrays(n):
+            return (rng.integers(0, 256, (n, *shape)).astype("uint8"),
+                    rng.integers(0, classes, (n, 1)))
+        return arrays(N), arrays(N // 3)
+    monkeypatch.setattr(KerasDataset, "_fetch", fetch)
+
+
+def _missing_file(entry, folder) -> list[str]:
+    """--set pointing a spec whose data file is a download at random arrays of its
+    model's input shape (its classes: the last layer's units)."""
+    if not entry.data.startswith("download (its description"):
+        return []
+    from builder.spec.load import load_spec
+    spec = load_spec(entry.name).spec
+    net = spec.model
+    classes = getattr(net.layers[-1], "units", 2)
+    rng = np.random.default_rng(2)
+    file = folder / "random.npz"
+    np.savez(file, x=rng.normal(size=(N, *net.input)).astype("float32"),
+             y=rng.integers(0, classes, N))
+    kind = spec.data.source.kind
+    return ["--set", f"data.source.{kind}.path={file}"]
+
+
+def _special(entry, cli, folder) -> list[str]:
+    """What two specs need besides data: a transfer spec, the run its base comes from
+    (trained here first); an agent, a shorter episode budget (its epochs are steps)."""
+    if entry.name == "digits_transfer":
+        base = cli("train", "digits04_base", "--epochs", 1, "--out", folder / "base", "-q")
+        assert base.exit_code == 0, (base.stderr or base.output)[-3000:]
+        return ["--set", f"train.base.run={folder / 'base'}",
+                "--set", "data.split={validation: 0.2, test: 0.2}"]  # its 1% of 96 is none
+    if entry.name == "cartpole_dqn":
+        return ["--set", "train.steps_per_epoch=300", "--set", "train.warmup_steps=100"]
+    return []
+
+
+@pytest.mark.parametrize("entry", entries(), ids=lambda e: e.name)
+def test_every_bundled_spec_trains_a_few_steps(entry, few_examples, cli, tmp_path):
+    result = cli("train", entry.name, "--epochs", 1, "--out", tmp_path / "run", "-q",
+                 *_missing_file(entry, tmp_path), *_special(entry, cli, tmp_path))
+    assert result.exit_code == 0, (result.stderr or result.output)[-3000:]
+    assert (tmp_path / "run" / "metrics.json").is_file()
