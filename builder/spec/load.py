@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..core.base import did_you_mean
+from ..core.limits import MAX_FILE_BYTES, shown
 from ..core.problems import Problem, Report, SpecError
 from .yamlpos import PositionMap
 
@@ -37,15 +38,15 @@ def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
         if etype == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-            msg = f"expected one of {expected}; got {err['input']!r}" + did_you_mean(err["input"], options)
+            msg = f"expected one of {expected}; got {shown(err['input'])}" + did_you_mean(err["input"], options)
         elif etype in _TYPE_WORDS:
-            msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {err['input']!r}")
+            msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {shown(err['input'])}")
         elif etype == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
         elif etype.startswith("value_error"):
             msg = msg.removeprefix("Value error, ")
         elif etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-            msg = f"{msg.replace('Input should be', 'must be')}, got {err['input']!r}"
+            msg = f"{msg.replace('Input should be', 'must be')}, got {shown(err['input'])}"
         out.append(Problem(_clean(loc), msg))
     # a union type reports one error per alternative; keep the first per path
     seen, unique = set(), []
@@ -82,6 +83,11 @@ def _graph_problems_of_valid_model(data) -> list[Problem]:
 
 def read_text(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError.single(f"{path} has {size:,} bytes, over the limit of "
+                                   f"{MAX_FILE_BYTES:,} for a spec file; keep data in files "
+                                   "the spec names (data.source) instead of inline")
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError.single(f"no such spec file: {path}") from None
