@@ -17,6 +17,7 @@ from ..catalog.layers.conv import Conv1D, Conv2D
 from ..catalog.layers.core import Dense
 from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
+from ..core.limits import MAX_LAYERS
 from ..core.problems import Report
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
@@ -102,6 +103,12 @@ class Planner:
 
     # ---- expansion -----------------------------------------------------------
     def run(self) -> Plan:
+        size = expanded_size(self.model.layers)
+        if size > MAX_LAYERS:  # checked before expanding anything
+            self.report.error(self.path + ("layers",), f"the network expands to "
+                              f"{'more than ' if size >= _SATURATED else ''}{size:,} layers, "
+                              f"over the limit of {MAX_LAYERS:,}; lower a repeat's times")
+            return self.plan
         last = self.expand(self.model.layers, self.path + ("layers",), self.first_input(), {})
         outputs = self.model.outputs or ([last] if last else [])
         for i, out in enumerate(outputs):
@@ -182,6 +189,13 @@ class Planner:
         return prev
 
     def repeat(self, entry: Repeat, path, inputs, rename):
+        size = expanded_size([entry])
+        if len(self.plan.nodes) + size > MAX_LAYERS:  # before the work: repeat in repeat
+            self.report.error(path + ("times",), f"this repeat expands to "
+                              f"{'more than ' if size >= _SATURATED else ''}{size:,} layers, "
+                              f"over the limit of {MAX_LAYERS:,} layers in one network; "
+                              "lower times (or nest fewer repeats)")
+            return None
         prev = inputs[0] if inputs else None
         inner = [e.name for e in _walk(entry.layers) if e.name]
         for r in range(1, entry.times + 1):
@@ -239,6 +253,24 @@ class Planner:
             self.report.error(path, f"residual: cannot project a shortcut of shape {fmt(a)}")
             return None
         return self.add_node(pname, layer, [start], path)
+
+
+_SATURATED = 10 ** 12
+
+
+def expanded_size(layers) -> int:
+    """Layers the planner makes of `layers` (repeats multiplied out; saturates)."""
+    n = 0
+    for entry in layers:
+        if isinstance(entry, Repeat):
+            n += entry.times * expanded_size(entry.layers)
+        elif isinstance(entry, Residual):
+            n += expanded_size(entry.layers) + 2  # the add, maybe a projection
+        else:
+            n += 1
+        if n >= _SATURATED:
+            return _SATURATED
+    return n
 
 
 def _walk(layers):

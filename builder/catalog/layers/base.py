@@ -159,7 +159,11 @@ class Layer(Entry):
 # ---- shape arithmetic shared by convolutions and pooling ----------------------
 
 def as_tuple(value, n: int) -> tuple:
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ShapeError(f"give one number or {n} (one per axis), got {list(value)}")
+        return tuple(value)
+    return (value,) * n
 
 
 def window_out(size, kernel, stride, padding, dilation=1, what="kernel_size"):
