@@ -59,10 +59,11 @@ class SpecError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         if len(self.problems) > MAX_PROBLEMS + 1:  # a 100,000-item list of wrong values
-            rest = len(self.problems) - MAX_PROBLEMS
+            rest, first = len(self.problems) - MAX_PROBLEMS, self.problems[MAX_PROBLEMS]
             self.problems = self.problems[:MAX_PROBLEMS] + [Problem(
-                (), f"and {rest:,} more problems (the first {MAX_PROBLEMS} are shown); "
-                    "fix these and validate again")]
+                first.path, f"and {rest:,} more problems from here on (the first "
+                            f"{MAX_PROBLEMS} are shown); fix these and validate again",
+                position=first.position)]
         super().__init__("\n".join(p.render() for p in self.problems))
 
     @classmethod

@@ -131,7 +131,14 @@ class Planner:
                 self.report.error(path, f"{layer.kind} on input {' and '.join(fmt(s) for s in shapes)}"
                                   f": {exc}")
             else:
-                self.check_weights(layer, shapes, path)
+                if _open_weight_size(layer, shapes):
+                    self.report.error(path, f"{layer.kind} on input "
+                                      f"{' and '.join(fmt(s) for s in shapes)}: its weights "
+                                      "would depend on a size left open (None); give that "
+                                      "size in model.input")
+                    shape = UNKNOWN
+                else:
+                    self.check_weights(layer, shapes, path)
         self.plan.nodes.append(Node(name, layer, list(inputs), shape, path))
         self.shapes[name] = shape
         return name
@@ -256,6 +263,12 @@ class Planner:
 
 
 _SATURATED = 10 ** 12
+
+
+def _open_weight_size(layer, shapes) -> bool:
+    """A variable whose shape has a None in it (a dense layer on features of unknown
+    number): nothing could be counted or built."""
+    return any(d is None for shape in layer.weight_shapes(shapes).values() for d in shape)
 
 
 def expanded_size(layers) -> int:

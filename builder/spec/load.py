@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ..core.base import did_you_mean
 from ..core.limits import MAX_FILE_BYTES, shown
-from ..core.problems import Problem, Report, SpecError
+from ..core.problems import Position, Problem, Report, SpecError
 from .yamlpos import PositionMap
 
 _TYPE_WORDS = {
@@ -87,7 +87,8 @@ def read_text(path: Path) -> str:
         if size > MAX_FILE_BYTES:
             raise SpecError.single(f"{path} has {size:,} bytes, over the limit of "
                                    f"{MAX_FILE_BYTES:,} for a spec file; keep data in files "
-                                   "the spec names (data.source) instead of inline")
+                                   "the spec names (data.source) instead of inline",
+                                   position=Position(str(path), 1, 1))
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError.single(f"no such spec file: {path}") from None

@@ -75,6 +75,10 @@ class _Walk:
 
 def check_syntax(text: str, file: str) -> None:
     """Raise SpecError for a syntax error or nesting deeper than MAX_DEPTH."""
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)  # the C parser lets some through
+    if bad:
+        raise SpecError([syntax_problem(yaml.reader.ReaderError(
+            file, bad.start(), ord(bad.group()), "unicode", "control character"), text, file, ())])
     walk = _Walk()
     try:
         for ev in yaml.parse(text, Loader=_Loader):
@@ -122,7 +126,9 @@ def syntax_problem(exc, text: str, file: str, walk) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     where = _at(file, mark) if mark else Position(file, 1, 1)
     message = None
-    if "cannot start any token" in problem and mark is not None:
+    if "tab character" in problem:
+        message = "a tab character: YAML indents with spaces only; replace the tab with spaces"
+    elif "cannot start any token" in problem and mark is not None:
         char = _char(text, mark)
         if char == "\t":
             message = ("a tab character: YAML indents with spaces only; replace the tab "

@@ -19,6 +19,11 @@ class Supervised(Task):
     def check(self, spec, plans, info, report):
         from ...spec.check import check_data_vs_model
         from ...spec.lint import lint
+        source = spec.data.source
+        if source.kind == "inline" and source.y is None:  # else a traceback in train
+            report.error(("data", "source", "inline", "y"),
+                         "supervised training needs targets: add y, one per example of x "
+                         "(e.g. y: [0, 1, 1, 0])")
         check_data_vs_model(info, plans["model"], report)
         if not report.errors:
             lint(spec, plans["model"], info, report)
