@@ -17,7 +17,7 @@ from pydantic import (BaseModel, ConfigDict, PlainSerializer, PlainValidator,
                       ValidationError, WithJsonSchema, model_validator)
 from pydantic_core import PydanticCustomError
 
-from .limits import MAX_SUGGEST, shown
+from . import limits  # `from . import`: core modules import only each other
 
 
 def _custom(kind: str, message: str) -> PydanticCustomError:
@@ -27,9 +27,9 @@ def _custom(kind: str, message: str) -> PydanticCustomError:
 
 
 def did_you_mean(word: str, options, prefix: str = "; ") -> str:
-    if not isinstance(word, (str, int, float)) or len(str(word)) > MAX_SUGGEST:
+    if not isinstance(word, (str, int, float)) or len(str(word)) > limits.MAX_SUGGEST:
         return ""  # difflib's cost grows with the product of the lengths
-    options = [str(o) for o in options if len(str(o)) <= MAX_SUGGEST]
+    options = [str(o) for o in options if len(str(o)) <= limits.MAX_SUGGEST]
     match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"{prefix}did you mean '{match[0]}'?" if match else ""
 
@@ -171,14 +171,14 @@ class Catalog:
         cls = self.lookup(name)
         if cls is None:
             hint = did_you_mean(name, list(self.entries) + list(self.aliases))
-            fail("unknown_name", f"unknown {self.what} {shown(str(name))}{hint or ''}"
+            fail("unknown_name", f"unknown {self.what} {limits.shown(str(name))}{hint or ''}"
                  f"{'' if hint else f' (see kspec catalog {self.what}s)'}")
         if params is None:
             params = {}
         if not isinstance(params, dict):
             if cls.positional is None:
                 fail("form", f"'{name}' takes a mapping of parameters, e.g. "
-                             f"{name}: {{...}}; got {shown(params)}")
+                             f"{name}: {{...}}; got {limits.shown(params)}")
             params = {cls.positional: params}
         try:
             return cls.model_validate(params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .limits import MAX_PROBLEMS, clip
+from . import limits  # `from . import`: core modules import only each other
 
 Path = tuple  # tuple[str | int, ...]
 
@@ -45,7 +45,7 @@ class Problem:
     position: Position | None = None
 
     def __post_init__(self):
-        self.message = clip(str(self.message))  # one line of bounded size, whatever the input
+        self.message = limits.clip(str(self.message))  # one bounded line, whatever the input
 
     def render(self) -> str:
         where = f"{self.position}: " if self.position else ""
@@ -58,12 +58,12 @@ class SpecError(Exception):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
-        if len(self.problems) > MAX_PROBLEMS + 1:  # a 100,000-item list of wrong values
-            rest, first = len(self.problems) - MAX_PROBLEMS, self.problems[MAX_PROBLEMS]
-            self.problems = self.problems[:MAX_PROBLEMS] + [Problem(
-                first.path, f"and {rest:,} more problems from here on (the first "
-                            f"{MAX_PROBLEMS} are shown); fix these and validate again",
-                position=first.position)]
+        shown = limits.MAX_PROBLEMS
+        if len(self.problems) > shown + 1:  # a 100,000-item list of wrong values
+            rest, first = len(self.problems) - shown, self.problems[shown]
+            self.problems = self.problems[:shown] + [Problem(
+                first.path, f"and {rest:,} more problems from here on (the first {shown} "
+                            "are shown); fix these and validate again", position=first.position)]
         super().__init__("\n".join(p.render() for p in self.problems))
 
     @classmethod
