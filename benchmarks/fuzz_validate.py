@@ -110,6 +110,9 @@ def main():
         for k, outcome, seconds in pool.imap_unordered(
                 run_case, ((args.seed, k) for k in range(args.n)), chunksize=20):
             counts[outcome] += 1
+            done = sum(counts.values())
+            if done % 1000 == 0:
+                print(f"{done:,} cases: {dict(counts)}", file=sys.stderr, flush=True)
             slowest = max(slowest, (seconds, k), key=lambda s: s[0])
             if outcome.startswith("escape"):
                 escapes[outcome].append(k)

@@ -223,3 +223,10 @@ def test_hand_set_weights_are_checked_at_validate(cli, write_spec, weights, word
 def test_syntax_errors(cli, write_spec, text, where, words):
     err = refused(cli, write_spec, text, where, words, "invalid YAML")
     assert "(spec)" not in err and "\n" not in err.strip()
+
+
+def test_a_missing_space_on_the_last_line(cli, write_spec):
+    # `epochs:30` as the last line is the text 'epochs:30' (no syntax error): say so
+    refused(cli, write_spec, OK.replace("  loss: sparse_categorical_crossentropy\n  epochs: 1",
+                                        "  epochs:1"),
+            "train: expected a mapping", "put a space after the colon: 'epochs: 1'")

@@ -1,6 +1,7 @@
 """File -> validated Spec, or every problem at once with FILE:LINE:COL."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
             msg = f"expected one of {expected}; got {shown(err['input'])}" + did_you_mean(err["input"], options)
         elif etype in _TYPE_WORDS:
             msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {shown(err['input'])}")
+            msg += _missing_space(err.get("input"))
         elif etype == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
         elif etype.startswith("value_error"):
@@ -55,6 +57,15 @@ def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
             seen.add(p.path)
             unique.append(p)
     return unique
+
+
+def _missing_space(value) -> str:
+    """`epochs:30` on a spec's last line is read as the text 'epochs:30': say so."""
+    found = re.fullmatch(r"([A-Za-z_][\w.-]*):(\S.*)", value) if isinstance(value, str) else None
+    if not found or found.group(2).startswith("//"):  # not a URL
+        return ""
+    key, rest = found.groups()
+    return f"; if '{key}' is a key, put a space after the colon: '{key}: {rest}'"
 
 
 def _clean(loc) -> tuple:
