@@ -102,7 +102,9 @@ def test_strong_weak_and_broken_submissions(graded):
     assert 0 < score["bob"] < 12.5
     assert 0 < weak["Test accuracy"]["score"] < 4  # partial credit between floor and target
     assert "partial credit" in weak["Test accuracy"]["output"]
-    for student, words in (("carol", "carol.yaml:11:"), ("mallory", f"more than {MAX_VALUES:,} values"),
+    # carol's unclosed '{' is shown where it opens (line 10), not where YAML gave up (11)
+    for student, words in (("carol", "carol.yaml:10:15:"),
+                           ("mallory", f"more than {MAX_VALUES:,} values"),
                            ("trudy", "leads outside the assignment folder")):
         data = results(out, student)
         assert data["score"] == 0
