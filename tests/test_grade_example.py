@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from builder.core.limits import MAX_VALUES  # the limit's spelling (issue 17)
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits"
 STUDENTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "mallory", "trudy"]
@@ -101,7 +102,9 @@ def test_strong_weak_and_broken_submissions(graded):
     assert 0 < score["bob"] < 12.5
     assert 0 < weak["Test accuracy"]["score"] < 4  # partial credit between floor and target
     assert "partial credit" in weak["Test accuracy"]["output"]
-    for student, words in (("carol", "carol.yaml:11:"), ("mallory", "more than 200000 values"),
+    # carol's unclosed '{' is shown where it opens (line 10), not where YAML gave up (11)
+    for student, words in (("carol", "carol.yaml:10:15:"),
+                           ("mallory", f"more than {MAX_VALUES:,} values"),
                            ("trudy", "leads outside the assignment folder")):
         data = results(out, student)
         assert data["score"] == 0

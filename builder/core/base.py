@@ -17,9 +17,20 @@ from pydantic import (BaseModel, ConfigDict, PlainSerializer, PlainValidator,
                       ValidationError, WithJsonSchema, model_validator)
 from pydantic_core import PydanticCustomError
 
+from . import limits  # `from . import`: core modules import only each other
+
+
+def _custom(kind: str, message: str) -> PydanticCustomError:
+    # the message travels as context, so pydantic formats it exactly once (a template
+    # without context is never formatted: escaped braces would be shown doubled)
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
 
 def did_you_mean(word: str, options, prefix: str = "; ") -> str:
-    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    if not isinstance(word, (str, int, float)) or len(str(word)) > limits.MAX_SUGGEST:
+        return ""  # difflib's cost grows with the product of the lengths
+    options = [str(o) for o in options if len(str(o)) <= limits.MAX_SUGGEST]
+    match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"{prefix}did you mean '{match[0]}'?" if match else ""
 
 
@@ -34,8 +45,7 @@ def _detail(err: dict, loc_prefix=(), **override) -> dict:
     etype = override.get("type", err["type"])
     msg = override.get("msg", err["msg"])
     if etype.startswith("kspec_") or "msg" in override:
-        return {"type": PydanticCustomError(etype, msg.replace("{", "{{").replace("}", "}}")),
-                "loc": loc, "input": err.get("input")}
+        return {"type": _custom(etype, msg), "loc": loc, "input": err.get("input")}
     out = {"type": etype, "loc": loc, "input": err.get("input")}
     if "ctx" in err:
         out["ctx"] = err["ctx"]
@@ -48,14 +58,12 @@ def reraise(title: str, details: list[dict]):
 
 def fail(kind: str, message: str):
     """Raise one custom validation error (inside a validator)."""
-    raise PydanticCustomError("kspec_" + kind, message.replace("{", "{{").replace("}", "}}"))
+    raise _custom("kspec_" + kind, message)
 
 
 def fail_at(loc: tuple, kind: str, message: str):
     """Raise one custom validation error at a path below the current model."""
-    reraise("kspec", [{"type": PydanticCustomError("kspec_" + kind, message.replace("{", "{{")
-                                                   .replace("}", "}}")),
-                       "loc": tuple(loc), "input": None}])
+    reraise("kspec", [{"type": _custom("kspec_" + kind, message), "loc": tuple(loc), "input": None}])
 
 
 class Strict(BaseModel):
@@ -164,6 +172,8 @@ class Catalog:
     def suggest(self, word: str) -> str:
         """'; did you mean ...?' naming the entry's own name even when the closest match is
         an alias (maxpool2d -> max_pooling2d, not maxpooling2d)."""
+        if len(str(word)) > limits.MAX_SUGGEST:
+            return ""  # difflib's cost grows with the product of the lengths
         match = difflib.get_close_matches(str(word).lower(), list(self.entries) + list(self.aliases),
                                           n=1, cutoff=0.6)
         return f"; did you mean '{self.aliases.get(match[0], match[0])}'?" if match else ""
@@ -182,14 +192,14 @@ class Catalog:
         cls = self.lookup(name)
         if cls is None:
             hint = self.suggest(name)
-            fail("unknown_name", f"unknown {self.what} '{name}'{hint or ''}"
+            fail("unknown_name", f"unknown {self.what} {limits.shown(str(name))}{hint or ''}"
                  f"{'' if hint else f' (see kspec catalog {self.what}s)'}")
         if params is None:
             params = {}
         if not isinstance(params, dict):
             if cls.positional is None:
                 fail("form", f"'{name}' takes a mapping of parameters, e.g. "
-                             f"{name}: {{...}}; got {params!r}")
+                             f"{name}: {{...}}; got {limits.shown(params)}")
             params = {cls.positional: params}
         try:
             return cls.model_validate(params)

@@ -16,8 +16,10 @@ import os
 import stat
 from pathlib import Path
 
+from . import limits
+
 MB = 1 << 20
-SPEC_MAX = 4 * MB  # a YAML spec, rubric or run-folder spec.yaml
+SPEC_MAX = limits.MAX_FILE_BYTES  # a YAML spec, rubric or run-folder spec.yaml (limits.py)
 JSON_MAX = 256 * MB  # a run folder's JSON (preprocess.json holds a vocabulary, statistics)
 DATA_MAX = 8 * 1024 * MB  # a data file on disk (a CSV, an .npz, a model)
 EXPANDED_MAX = 1024 * MB  # what arrays may expand to in memory (1 GiB)

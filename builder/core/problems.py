@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from . import limits  # `from . import`: core modules import only each other
+
 Path = tuple  # tuple[str | int, ...]
 
 
@@ -20,7 +22,8 @@ def format_path(path: Sequence) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            part = str(part)  # a hostile 10,000-character key is shown by its start
+            out += ("." if out else "") + (part if len(part) <= 60 else part[:60] + "...")
     return out or "(spec)"
 
 
@@ -41,6 +44,9 @@ class Problem:
     severity: str = "error"  # or "warning"
     position: Position | None = None
 
+    def __post_init__(self):
+        self.message = limits.clip(str(self.message))  # one bounded line, whatever the input
+
     def render(self) -> str:
         where = f"{self.position}: " if self.position else ""
         tag = "warning: " if self.severity == "warning" else ""
@@ -52,6 +58,12 @@ class SpecError(Exception):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
+        shown = limits.MAX_PROBLEMS
+        if len(self.problems) > shown + 1:  # a 100,000-item list of wrong values
+            rest, first = len(self.problems) - shown, self.problems[shown]
+            self.problems = self.problems[:shown] + [Problem(
+                first.path, f"and {rest:,} more problems from here on (the first {shown} "
+                            "are shown); fix these and validate again", position=first.position)]
         super().__init__("\n".join(p.render() for p in self.problems))
 
     @classmethod

@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.base import did_you_mean
+from ..core.limits import shown
 from ..core.problems import Position, SpecError
 from .paths import (catalog_of, child_annotation, dotted, entry_form, field_annotation,
                     spec_annotation)
@@ -136,7 +137,7 @@ def _problem(message, path, pos: dict):
 
 def base_path(ref, spec_path: Path | None, pos: dict) -> Path:
     """Where `extends: ref` points: a path relative to the spec, or a bundled name."""
-    from .library import bundled
+    from .library import bundled, is_file
     if not isinstance(ref, str) or not ref.strip():
         raise _problem("extends takes a bundled spec name (e.g. digits_cnn) or a path "
                        "relative to this spec (e.g. ../base.yaml)", (EXTENDS,), pos)
@@ -144,15 +145,15 @@ def base_path(ref, spec_path: Path | None, pos: dict) -> Path:
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         here = spec_path.parent if spec_path is not None else Path(".")
         target = Path(ref) if Path(ref).is_absolute() else here / ref
-        if target.is_file():
+        if is_file(target):
             return target
-        raise _problem(f"extends: no file {target} (a path is relative to the extending "
-                       "spec's folder)", (EXTENDS,), pos)
+        raise _problem(f"extends: no file {shown(str(target))} (a path is relative to the "
+                       "extending spec's folder)", (EXTENDS,), pos)
     library = bundled()
     if ref in library:
         return library[ref]
     hint = did_you_mean(ref, library, prefix=" ")
-    raise _problem(f"extends: no bundled spec named '{ref}'.{hint} (kspec list shows them; "
+    raise _problem(f"extends: no bundled spec named {shown(ref)}.{hint} (kspec list shows them; "
                    "write a path ending in .yaml for a file)", (EXTENDS,), pos)
 
 

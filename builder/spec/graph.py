@@ -17,6 +17,7 @@ from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Co
 from ..catalog.layers.core import BatchNormalization, Dense
 from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
+from ..core.limits import MAX_LAYERS
 from ..core.problems import Report, format_path
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
@@ -104,6 +105,12 @@ class Planner:
 
     # ---- expansion -----------------------------------------------------------
     def run(self) -> Plan:
+        size = expanded_size(self.model.layers)
+        if size > MAX_LAYERS:  # checked before expanding anything
+            self.report.error(self.path + ("layers",), f"the network expands to "
+                              f"{'more than ' if size >= _SATURATED else ''}{size:,} layers, "
+                              f"over the limit of {MAX_LAYERS:,}; lower a repeat's times")
+            return self.plan
         last = self.expand(self.model.layers, self.path + ("layers",), self.first_input(), {})
         outputs = self.model.outputs or ([last] if last else [])
         for i, out in enumerate(outputs):
@@ -147,7 +154,14 @@ class Planner:
                 self.report.error(path, f"{layer.kind} on input {' and '.join(fmt(s) for s in shapes)}"
                                   f": {self.last_step_only(inputs) or exc}")
             else:
-                self.check_weights(layer, shapes, path)
+                if _open_weight_size(layer, shapes):
+                    self.report.error(path, f"{layer.kind} on input "
+                                      f"{' and '.join(fmt(s) for s in shapes)}: its weights "
+                                      "would depend on a size left open (None); give that "
+                                      "size in model.input")
+                    shape = UNKNOWN
+                else:
+                    self.check_weights(layer, shapes, path)
         self.plan.nodes.append(Node(name, layer, list(inputs), shape, path))
         self.shapes[name] = shape
         return name
@@ -219,6 +233,13 @@ class Planner:
         return prev
 
     def repeat(self, entry: Repeat, path, inputs, rename):
+        size = expanded_size([entry])
+        if len(self.plan.nodes) + size > MAX_LAYERS:  # before the work: repeat in repeat
+            self.report.error(path + ("times",), f"this repeat expands to "
+                              f"{'more than ' if size >= _SATURATED else ''}{size:,} layers, "
+                              f"over the limit of {MAX_LAYERS:,} layers in one network; "
+                              "lower times (or nest fewer repeats)")
+            return None
         prev = inputs[0] if inputs else None
         inner = [e.name for e in _walk(entry.layers) if e.name]
         for r in range(1, entry.times + 1):
@@ -378,6 +399,30 @@ def block_layers(block, values: dict, path, report):
                 report.error(path + (i,) + problem.path, problem.message)
             ok = False
     return out if ok else None
+
+
+_SATURATED = 10 ** 12
+
+
+def _open_weight_size(layer, shapes) -> bool:
+    """A variable whose shape has a None in it (a dense layer on features of unknown
+    number): nothing could be counted or built."""
+    return any(d is None for shape in layer.weight_shapes(shapes).values() for d in shape)
+
+
+def expanded_size(layers) -> int:
+    """Layers the planner makes of `layers` (repeats multiplied out; saturates)."""
+    n = 0
+    for entry in layers:
+        if isinstance(entry, Repeat):
+            n += entry.times * expanded_size(entry.layers)
+        elif isinstance(entry, Residual):
+            n += expanded_size(entry.layers) + 2  # the add, maybe a projection
+        else:
+            n += 1
+        if n >= _SATURATED:
+            return _SATURATED
+    return n
 
 
 def _walk(layers):

@@ -41,11 +41,23 @@ def topic(path: Path) -> str:
     return Path(path).parent.name
 
 
+def is_file(path: Path) -> bool:
+    """Path.is_file, false for a name the system cannot even look up (too long, a loop)."""
+    try:
+        return path.is_file()
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def resolve_spec_path(spec) -> Path:
     path = Path(spec)
-    if path.is_file():
+    if is_file(path):
         return path
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, RuntimeError, ValueError):
+        exists = False
+    if exists:
         raise SpecError.single(f"{spec} is not a file")
     library = bundled()
     name = path.name.removesuffix(".yaml").removesuffix(".yml")

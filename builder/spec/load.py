@@ -1,12 +1,14 @@
 """File -> validated Spec, or every problem at once with FILE:LINE:COL."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..core.base import did_you_mean
+from ..core.limits import shown
 from ..core.problems import Problem, Report, SpecError
 from .yamlpos import PositionMap
 
@@ -37,15 +39,16 @@ def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
         if etype == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-            msg = f"expected one of {expected}; got {err['input']!r}" + did_you_mean(err["input"], options)
+            msg = f"expected one of {expected}; got {shown(err['input'])}" + did_you_mean(err["input"], options)
         elif etype in _TYPE_WORDS:
-            msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {err['input']!r}")
+            msg = _TYPE_WORDS[etype] + ("" if etype == "missing" else f", got {shown(err['input'])}")
+            msg += _missing_space(err.get("input"))
         elif etype == "extra_forbidden":
             msg = f"unknown key '{loc[-1]}'"
         elif etype.startswith("value_error"):
             msg = msg.removeprefix("Value error, ")
         elif etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-            msg = f"{msg.replace('Input should be', 'must be')}, got {err['input']!r}"
+            msg = f"{msg.replace('Input should be', 'must be')}, got {shown(err['input'])}"
         out.append(Problem(_clean(loc), msg))
     # a union type reports one error per alternative; keep the first per path
     seen, unique = set(), []
@@ -54,6 +57,15 @@ def problems_from_pydantic(exc: ValidationError, data) -> list[Problem]:
             seen.add(p.path)
             unique.append(p)
     return unique
+
+
+def _missing_space(value) -> str:
+    """`epochs:30` on a spec's last line is read as the text 'epochs:30': say so."""
+    found = re.fullmatch(r"([A-Za-z_][\w.-]*):(\S.*)", value) if isinstance(value, str) else None
+    if not found or found.group(2).startswith("//"):  # not a URL
+        return ""
+    key, rest = found.groups()
+    return f"; if '{key}' is a key, put a space after the colon: '{key}: {rest}'"
 
 
 def _clean(loc) -> tuple:

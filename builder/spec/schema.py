@@ -95,6 +95,9 @@ class ModelSpec(Strict):
     @field_validator("input")
     @classmethod
     def _positive(cls, v):
+        if isinstance(v, dict) and not v:
+            raise ValueError("name at least one input, e.g. {image: [28, 28, 1]}, or give "
+                             "one shape, e.g. [28, 28, 1]")
         shapes = v.values() if isinstance(v, dict) else [v]
         for s in shapes:
             if not s or any(d is not None and d <= 0 for d in s):

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from ...core.keras_env import keras
 from ...core.base import Catalog, Entry
+from ...core.limits import shown
 from ..activations import Activation
 
 LAYERS = Catalog("layer", "flatten or dense: {units: 8, activation: relu}")
@@ -35,6 +36,22 @@ def dense_weights(n_in: int, units: int, bias: bool = True, prefix: str = "") ->
 def size_of(shape) -> int:
     """Number of values of a variable of this shape (a scalar counts one)."""
     return math.prod(shape)
+
+
+def _weight_shape(value, where: str) -> tuple:
+    """The shape of a hand-set weight: finite numbers in lists of equal lengths."""
+    if isinstance(value, list):
+        shapes = [_weight_shape(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if any(s != shapes[0] for s in shapes):
+            raise ValueError(f"{where}: its rows differ in length or depth; give every row "
+                             "the same number of values")
+        return (len(value),) + (shapes[0] if shapes else ())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: a weight is a number (or a list of numbers), got "
+                         f"{shown(value)}; write numbers without quotes")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: a weight must be a finite number, got {value}")
+    return ()
 
 
 def _x(*parts) -> str:
@@ -71,6 +88,13 @@ class Layer(Entry):
     trainable: bool = Field(True, description="false freezes the layer's weights")
     weights: dict[str, Any] | None = Field(
         None, description="hand-set weights by variable name, e.g. {kernel: [[..]], bias: [..]}")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_are_numbers(cls, v):
+        for key, value in (v or {}).items():
+            _weight_shape(value, str(key))  # here, not as a ValueError when Keras builds
+        return v
 
     @field_validator("name")
     @classmethod
@@ -162,7 +186,11 @@ class Layer(Entry):
 # ---- shape arithmetic shared by convolutions and pooling ----------------------
 
 def as_tuple(value, n: int) -> tuple:
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ShapeError(f"give one number or {n} (one per axis), got {list(value)}")
+        return tuple(value)
+    return (value,) * n
 
 
 def window_out(size, kernel, stride, padding, dilation=1, what="kernel_size"):

@@ -1,7 +1,7 @@
 """Convolution, pooling, up-sampling, padding and cropping layers (1-D and 2-D)."""
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,7 +12,12 @@ from ..activations import OptionalActivation
 from ..weights import InitializerRef, OptionalRegularizer
 from .core import IMG, SEQ, WeightedLayer
 
-IntOrPair = int | list[int]
+# sizes, strides and dilations are positive (a stride of 0 would divide by zero); a
+# list gives one per axis (its length is checked against the layer's rank by as_tuple)
+Positive = Annotated[int, Field(gt=0)]
+IntOrPair = Positive | Annotated[list[Positive], Field(min_length=1, max_length=3)]
+NonNegative = Annotated[int, Field(ge=0)]
+Margins = NonNegative | list[NonNegative] | list[list[NonNegative]]
 IMAGE = "an image (height, width, channels)"
 SEQUENCE = "a sequence (steps, features)"
 IMAGE_HINT = "add `- reshape: [H, W, C]` to make one, or use the 1-D version"
@@ -338,7 +343,7 @@ class UpSampling1D(Layer):
     keras_class: ClassVar[str] = "UpSampling1D"
     positional: ClassVar[str] = "size"
     example: ClassVar = {"params": {"size": 2}, "input": SEQ}
-    size: int = 2
+    size: int = Field(2, gt=0)
 
     def output_shape(self, shapes):
         t, f = expect_rank(shapes, 2, SEQUENCE, SEQ_HINT)
@@ -349,7 +354,11 @@ def _pairs(value):
     """1 -> ((1,1),(1,1)); [1,2] -> ((1,1),(2,2)); [[1,2],[3,4]] kept."""
     if isinstance(value, int):
         return ((value, value), (value, value))
-    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    out = tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+    if len(out) != 2 or any(len(p) != 2 for p in out):
+        raise ShapeError(f"give one number, [height, width] or [[top, bottom], [left, right]], "
+                         f"got {value}")
+    return out
 
 
 @LAYERS.register("zero_padding2d")
@@ -357,7 +366,7 @@ class ZeroPadding2D(Layer):
     keras_class: ClassVar[str] = "ZeroPadding2D"
     positional: ClassVar[str] = "padding"
     example: ClassVar = {"params": {"padding": [1, 2]}, "input": IMG}
-    padding: int | list[int] | list[list[int]] = 1
+    padding: Margins = 1
 
     def keras_kwargs(self):
         return {"padding": _pairs(self.padding)}
@@ -373,7 +382,7 @@ class Cropping2D(Layer):
     keras_class: ClassVar[str] = "Cropping2D"
     positional: ClassVar[str] = "cropping"
     example: ClassVar = {"params": {"cropping": [[1, 0], [2, 1]]}, "input": IMG}
-    cropping: int | list[int] | list[list[int]] = 0
+    cropping: Margins = 0
 
     def keras_kwargs(self):
         return {"cropping": _pairs(self.cropping)}

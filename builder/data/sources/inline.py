@@ -13,6 +13,7 @@ from ..info import DataInfo
 from .base import SOURCES, Loaded, Source
 
 Number = float | int
+FLOAT32_MAX = float(np.finfo("float32").max)
 
 
 def _shape(rows) -> tuple:
@@ -38,11 +39,14 @@ class Inline(Source):
     @model_validator(mode="after")
     def _consistent(self):
         try:
-            np.asarray(self.x, dtype="float32")
+            arrays = [np.asarray(self.x, dtype="float64")]
             if self.y is not None:
-                np.asarray(self.y, dtype="float32")
+                arrays.append(np.asarray(self.y, dtype="float64"))
         except ValueError:
             raise ValueError("every row of x (and of y) must have the same length") from None
+        if any(not np.all(np.abs(a) <= FLOAT32_MAX) for a in arrays):  # nan fails too
+            raise ValueError("x and y hold finite numbers (no .inf or .nan), each below "
+                             f"{FLOAT32_MAX:.3g} in size (the float32 range training uses)")
         if self.y is not None and len(self.y) != len(self.x):
             raise ValueError(f"x has {len(self.x)} examples but y has {len(self.y)}")
         if self.labels == "integer" and any(float(v) != int(v) or v < 0 for v in np.ravel(self.y)):

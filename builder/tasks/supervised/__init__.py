@@ -19,6 +19,11 @@ class Supervised(Task):
     def check(self, spec, plans, info, report):
         from ...spec.check import check_data_vs_model, check_monitors, check_one_output
         from ...spec.lint import check_output_per_example, lint
+        source = spec.data.source
+        if source.kind == "inline" and source.y is None:  # else a traceback in train
+            report.error(("data", "source", "inline", "y"),
+                         "supervised training needs targets: add y, one per example of x "
+                         "(e.g. y: [0, 1, 1, 0])")
         check_monitors(spec, report)
         if not check_one_output(self.name, plans["model"], report):
             return
