@@ -104,7 +104,7 @@ def test_many_values_are_refused_before_they_are_built(cli, write_spec):
 def test_a_spec_file_too_large(cli, tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text(OK + "# " + "z" * limits.MAX_FILE_BYTES + "\n")
-    refused(cli, None, path, "over the limit of", "for a spec file")
+    refused(cli, None, path, "over the limit of", "bytes for a spec")
 
 
 def test_control_characters_and_dates(cli, write_spec):

@@ -63,12 +63,12 @@ def test_inspect_of_the_lecture_16_kernel_on_the_slides_image(cli, tmp_path):
     expected = correlate(np.loadtxt(SLIDE, delimiter=","), VERTICAL_EDGE)
     assert list(expected[0]) == [2, 7, 4, -7]  # the slide's first row
     table = "\n".join("  " + " ".join(f"{int(v):>2}" for v in row) for row in expected)
-    assert f"conv2d (conv2d) -> (4, 4, 1)\n{table}\n" in result.output
-    written = np.loadtxt(out_dir / "conv2d.csv", delimiter=",")
+    assert f"kernel (conv2d) -> (4, 4, 1)\n{table}\n" in result.output
+    written = np.loadtxt(out_dir / "kernel.csv", delimiter=",")
     np.testing.assert_array_equal(written, expected)
-    np.testing.assert_array_equal(np.load(out_dir / "conv2d.npy")[..., 0], expected)
+    np.testing.assert_array_equal(np.load(out_dir / "kernel.npy")[..., 0], expected)
     from PIL import Image
-    with Image.open(out_dir / "conv2d.png") as picture:
+    with Image.open(out_dir / "kernel.png") as picture:
         assert picture.size[0] > 100 and picture.size[1] > 100
     assert (out_dir / "input.png").is_file()
 
@@ -95,7 +95,7 @@ def test_apply_keeps_the_images_own_size(cli, tmp_path):
     Image.fromarray(image).save(tmp_path / "edge.png")
     result = cli("apply", "fixed_kernel_conv", tmp_path / "edge.png", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "conv2d -> 18x28" in result.output
+    assert "kernel -> 18x28" in result.output
     got = np.loadtxt(tmp_path / "out" / "output.csv", delimiter=",")
     np.testing.assert_allclose(got, correlate(image.astype("float64"), VERTICAL_EDGE))
     assert (tmp_path / "out" / "apply.png").is_file()

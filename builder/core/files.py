@@ -90,8 +90,8 @@ def _check_stat(st, name, max_bytes, what):
     if kind:
         raise FileRefused(f"{name} is {kind}, not a regular file; a {what} must be a file")
     if st.st_size > max_bytes:
-        raise FileRefused(f"{name} is {size_text(st.st_size)}; a {what} may be at most "
-                          f"{size_text(max_bytes)}")
+        raise FileRefused(f"{name} has {st.st_size:,} bytes ({size_text(st.st_size)}), over "
+                          f"the limit of {max_bytes:,} bytes for a {what}")
 
 
 def open_user_file(path, max_bytes: int, what: str = "file", root=None,
