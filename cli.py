@@ -199,7 +199,7 @@ def train(spec, out, epochs, resume, overrides, quiet):
     else:
         from builder.spec.load import load_spec
         loaded = load_spec(spec, overrides)
-        _warn(loaded.warnings)
+        _warn([w for w in loaded.warnings if not w.data_missing])  # reading says it
     from builder.tasks import TASKS
     result = TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs,
                                            verbose=0 if quiet else None)

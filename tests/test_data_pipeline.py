@@ -81,9 +81,18 @@ def offline_bundled():
         except Exception:  # another issue's spec that does not load here: not ours to test
             continue
         file = getattr(spec.data.source, "path", None)  # a file the user downloads first
-        if spec.data.source.kind != "keras" and (file is None or (path.parent / file).exists()):
+        if spec.data.source.kind not in ("keras", "gymnasium") and (
+                file is None or (path.parent / file).exists()):
             out.append(name)
     return out
+
+
+def test_kspec_data_on_an_environment_says_why_in_one_line(cli):
+    """An agent's spec has an environment, not examples: kspec data refuses in one line."""
+    result = cli("data", "cartpole_dqn")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "is an environment, not a data set" in result.stderr
 
 
 @pytest.mark.parametrize("name", offline_bundled())

@@ -43,6 +43,9 @@ class Problem:
     message: str
     severity: str = "error"  # or "warning"
     position: Position | None = None
+    # a data file not there (yet): a warning for validate; commands that read the data
+    # leave it out, since reading it ends in the error that says the same
+    data_missing: bool = False
 
     def __post_init__(self):
         self.message = limits.clip(str(self.message))  # one bounded line, whatever the input
@@ -80,8 +83,9 @@ class Report:
     def error(self, path, message):
         self.problems.append(Problem(tuple(path), message))
 
-    def warn(self, path, message):
-        self.problems.append(Problem(tuple(path), message, severity="warning"))
+    def warn(self, path, message, data_missing: bool = False):
+        self.problems.append(Problem(tuple(path), message, severity="warning",
+                                     data_missing=data_missing))
 
     @property
     def errors(self) -> list[Problem]:

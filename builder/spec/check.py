@@ -16,7 +16,7 @@ def data_info(data, report: Report, base_dir=None):
             info = data.source.peek(base_dir, info)
         except MissingFile as exc:  # a download not made yet: train will say so too
             report.warn(exc.path, f"{exc.message}; the data cannot be checked against the "
-                        "model, and train fails until the file is there")
+                        "model, and train fails until the file is there", data_missing=True)
         except DataLoadError as exc:
             report.error(exc.path, exc.message)
             return info.with_(x_shape=None)
