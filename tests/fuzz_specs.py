@@ -29,7 +29,8 @@ MAX_MESSAGE = 2_000  # what a clean error may print per problem (a limit in buil
 
 
 def bundled_texts() -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "specs").glob("*.yaml"))}
+    from builder.spec.library import bundled  # every topic folder's specs
+    return {name: path.read_text(encoding="utf-8") for name, path in sorted(bundled().items())}
 
 
 class RandomChooser:

@@ -122,7 +122,7 @@ def test_house_price_predictions_come_back_in_the_targets_units(tmp_path):
     from builder.tasks.supervised.use import predict_run
     run = tmp_path / "houses"
     train_run("house_price_neuron", run, epochs=150)
-    rows = (load_spec("house_price_neuron").path.parent / "data/houses.csv").read_text().splitlines()
+    rows = (load_spec("house_price_neuron").path.parent / "../data/houses.csv").read_text().splitlines()
     (tmp_path / "new.csv").write_text("\n".join(rows[:11]) + "\n")
     pred = predict_run(run, tmp_path / "new.csv")
     prices = np.array([float(r.split(",")[-1]) for r in rows[1:11]])

@@ -196,7 +196,7 @@ def test_rubric_new_from_a_forecast_solution(tmp_path):
     from click.testing import CliRunner
 
     from cli import main
-    solution = Path(__file__).resolve().parents[1] / "specs" / "airline_rnn.yaml"
+    solution = Path(__file__).resolve().parents[1] / "specs" / "sequence" / "airline_rnn.yaml"
     target = tmp_path / "rubric.yaml"
     result = CliRunner().invoke(main, ["rubric", "new", str(target), "--from", str(solution)])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ..core.base import did_you_mean
 from ..core.limits import shown
-from ..core.problems import Problem, Report, SpecError
+from ..core.problems import Position, Problem, Report, SpecError
 from .yamlpos import PositionMap
 
 _TYPE_WORDS = {
@@ -98,8 +98,10 @@ def read_text(path: Path) -> str:
     try:
         return read_user_text(path, SPEC_MAX, "spec")
     except FileRefused as exc:
-        raise SpecError.single(f"no such spec file: {path}" if exc.missing else str(exc)) \
-            from None
+        if exc.missing:
+            raise SpecError.single(f"no such spec file: {path}") from None
+        # the file is there but refused (too large, not a regular file): point at it
+        raise SpecError.single(str(exc), position=Position(str(path), 1, 1)) from None
 
 
 def parse_spec(data, positions: PositionMap, path: Path | None = None, check=True) -> Loaded:

@@ -63,7 +63,10 @@ class DQN(Task):
            "learns from a replay buffer against a target network; kspec play RUN")
     train_schema = DQNTrain
     use_commands = ("play",)
-    run_files = Task.run_files + ("model.keras", "episodes.csv", "returns.png")
+    # no report.html / evaluation.json yet: the report (builder/see) knows data-driven
+    # runs, not an agent's episodes
+    run_files = tuple(f for f in Task.run_files if f not in ("report.html", "evaluation.json")
+                      ) + ("model.keras", "episodes.csv", "returns.png")
 
     def check(self, spec, plans, info, report):
         source = spec.data.source
