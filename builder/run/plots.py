@@ -1,5 +1,16 @@
-"""Learning curves: the loss and each metric, training vs validation."""
+"""Learning curves: the loss and each metric, training vs validation; and the one way a
+figure is saved (whole or not at all, then closed)."""
 from __future__ import annotations
+
+from ..core.atomic import atomic_path
+
+
+def save_figure(fig, path, dpi: int = 100, **kwargs):
+    """Write `fig` to `path` atomically and close it (every PNG/SVG a run or command draws)."""
+    import matplotlib.pyplot as plt
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, **kwargs)
+    plt.close(fig)
 
 
 def learning_curves(history: dict, path, title: str):
@@ -21,5 +32,4 @@ def learning_curves(history: dict, path, title: str):
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

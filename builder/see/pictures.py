@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.atomic import atomic_path
+from ..run.plots import save_figure
 from .values import number
 
 ANNOTATE_UP_TO = 16 * 16  # cells; beyond that the numbers would be unreadable
@@ -64,7 +64,5 @@ def save_maps(maps: list, titles: list, path, suptitle: str = "", cmap: str = "v
 
 
 def save(fig, path, **kwargs):
-    plt = pyplot()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=kwargs.pop("dpi", 100), **kwargs)
-    plt.close(fig)
+    pyplot()  # the Agg backend, before anything draws
+    save_figure(fig, path, **kwargs)

@@ -49,11 +49,9 @@ class Csv(Source):
             width = len(self.features)
         return DataInfo((width,) if width else None, labels if self.target else None)
 
-    def peek(self, base_dir, info):
-        """The header and a sample of rows: every named column exists, a text column is
-        marked categorical, and the number of input columns is known for model.input."""
-        file = self.file(base_dir, self.path)
-        header, rows = read_csv_head(file, self.where("path"), self.delimiter)
+    def columns(self, header: list[str], file) -> list[str]:
+        """The input columns, after checking that every column the spec names is in the
+        header (validate's peek and the full load check the same way)."""
         if self.target is not None:
             column_index(header, self.target, file, self.where("target"))
         features = self.features or [h for h in header if h != self.target]
@@ -61,6 +59,14 @@ class Csv(Source):
             column_index(header, col, file, self.where("features", i))
         for i, col in enumerate(self.categorical):
             column_index(header, col, file, self.where("categorical", i))
+        return features
+
+    def peek(self, base_dir, info):
+        """The header and a sample of rows: every named column exists, a text column is
+        marked categorical, and the number of input columns is known for model.input."""
+        file = self.file(base_dir, self.path)
+        header, rows = read_csv_head(file, self.where("path"), self.delimiter)
+        features = self.columns(header, file)
         text = [c for c in features if c not in self.categorical and any(
             not is_missing(r[header.index(c)]) and as_number(r[header.index(c)]) is None
             for r in rows if len(r) == len(header))]
@@ -78,13 +84,8 @@ class Csv(Source):
     def load(self, base_dir):
         file = self.file(base_dir, self.path)
         header, rows, lines = read_csv(file, self.where("path"), self.delimiter)
-        if self.target is not None:
-            column_index(header, self.target, file, self.where("target"))
-        features = self.features or [h for h in header if h != self.target]
-        for i, col in enumerate(features):
-            column_index(header, col, file, self.where("features", i))
+        features = self.columns(header, file)
         for i, col in enumerate(self.categorical):
-            column_index(header, col, file, self.where("categorical", i))
             if col not in features and col != self.target:
                 self.fail(f"'{col}' is not one of the input columns ({', '.join(features)})",
                           "categorical", i)

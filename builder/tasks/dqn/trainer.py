@@ -15,10 +15,9 @@ import time
 import numpy as np
 
 from ...build.model import build_model
-from ...core.atomic import atomic_path
 from ...run.environment import resolved_yaml, seed_everything, versions
 from ...run.folder import RunFolder, RunResult, default_dir
-from ...run.plots import learning_curves
+from ...run.plots import learning_curves, save_figure
 from .agent import Agent, Replay, epsilon_at, run_episode
 
 EVAL_SEED = 10_000  # evaluation episodes start from seeds above any training episode's
@@ -135,6 +134,4 @@ def plot_returns(path, returns, title):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)

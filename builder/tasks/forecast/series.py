@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.atomic import atomic_path
+from ...run.plots import save_figure
 
 FORECAST_FILE = "forecast.json"  # what `kspec forecast` needs, saved with the run
 MAX_SAVED = 100_000  # values of the series kept in forecast.json (its tail if longer)
@@ -142,8 +142,6 @@ def plot_fit(path, scored: Scored, series, times, window, title):
 def save_time_plot(fig, ax, ticks, names, title, path, n_ticks):
     """Label about `n_ticks` of the time axis with their names, then save the figure
     whole or not at all (the forecast plots of training and of `kspec forecast`)."""
-    import matplotlib.pyplot as plt
-
     step = max(1, len(ticks) // n_ticks)
     ax.set_xticks(ticks[::step])
     ax.set_xticklabels(list(names)[::step], rotation=45, ha="right", fontsize=8)
@@ -151,9 +149,7 @@ def save_time_plot(fig, ax, ticks, names, title, path, n_ticks):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def saved_state(spec, data, season) -> dict:

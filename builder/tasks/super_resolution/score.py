@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.atomic import atomic_path
+from ...run.plots import save_figure
 
 GRID = 6  # test images shown
 
@@ -64,6 +64,4 @@ def grid(path, small, cubic, made, full, peak, ours, theirs):
             if i == 0:
                 ax.set_ylabel(title, fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
