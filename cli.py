@@ -111,6 +111,7 @@ SECTIONS = {
     "see inside": ["inspect", "apply", "plot", "report", "compare"],
     "share": ["export", "fingerprint", "diff", "schema", "codegen", "import", "upgrade"],
     "grade": ["rubric", "grade"],
+    "studio": ["studio"],
 }
 
 
@@ -809,6 +810,18 @@ def play(run_dir, **options):
     """Let a trained agent (task dqn) play greedily: the mean return of its episodes,
     and the first one drawn."""
     _run_task_command("play", run_dir, **options)
+
+
+@main.command()
+@click.argument("target", required=False, metavar="[SPEC|FOLDER]")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=0,
+              help="port on 127.0.0.1 (default: a free one)")
+@user_errors
+def studio(target, port):
+    """A local web page to write, check, see, train and look inside specs: kspec itself
+    behind a server on 127.0.0.1 with a token in the URL it prints (it opens nothing)."""
+    from builder.studio.server import serve
+    serve(target, port, echo=lambda text: click.echo(text, err=False))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ Archives and images are checked for their expanded size before they are expanded
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import stat
 from pathlib import Path
@@ -63,6 +65,33 @@ def inside(path, folder) -> bool:
         return True
     except (ValueError, OSError, RuntimeError):
         return False
+
+
+# ---- confinement: a folder that the paths named by a spec must stay inside ------------
+# The studio validates specs typed in a browser: a `data: {csv: {path: /etc/passwd}}` or an
+# `extends: ../../x.yaml` there must not make it read a file outside its working folder.
+# While `confined(folder)` is active, every path a spec names (data files, extends) is
+# checked with `check_confined` by the code that resolves it (data/files.resolve,
+# spec/compose.base_path). A context variable: each request (thread or task) has its own.
+_CONFINED: contextvars.ContextVar = contextvars.ContextVar("kspec_confined", default=None)
+
+
+@contextlib.contextmanager
+def confined(folder):
+    """Paths a spec names must lie inside `folder` (links followed) while this is active."""
+    token = _CONFINED.set(Path(folder).resolve())
+    try:
+        yield
+    finally:
+        _CONFINED.reset(token)
+
+
+def check_confined(path, what: str = "file") -> None:
+    """FileRefused when a confinement is active and `path` (links followed) leaves it."""
+    root = _CONFINED.get()
+    if root is not None and not inside(path, root):
+        raise FileRefused(f"{path} is outside the working folder {root}; a {what} named by "
+                          "a spec must be inside it (copy it there and name it relatively)")
 
 
 def check_user_file(path, max_bytes: int, what: str = "file", root=None,

@@ -6,7 +6,8 @@ import io
 from pathlib import Path
 
 from ..core.base import did_you_mean
-from ..core.files import DATA_MAX, FileRefused, open_user_file, read_user_text
+from ..core.files import (DATA_MAX, FileRefused, check_confined, open_user_file,
+                          read_user_text)
 from .errors import DataLoadError, MissingFile
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as a missing value
@@ -16,6 +17,10 @@ def resolve(base_dir: Path, path: str, where: tuple, kind: str = "file") -> Path
     """A path from a spec, relative to the spec's folder; it must exist."""
     p = Path(path).expanduser()
     full = p if p.is_absolute() else Path(base_dir) / p
+    try:  # the studio's working folder, when it validates a spec typed in a browser
+        check_confined(full, "data file" if kind == "file" else "data folder")
+    except FileRefused as exc:
+        raise DataLoadError(str(exc), where) from None
     if kind == "folder":
         if not full.is_dir():
             what = "is not a folder" if full.exists() else "does not exist"

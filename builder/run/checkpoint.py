@@ -69,6 +69,22 @@ def save(run_path: Path, epoch: int, history: dict, variables: list, position: i
               for i, v in enumerate(variables)}
     with atomic_path(Path(run_path) / CHECKPOINT) as tmp:
         np.savez(tmp, state=np.array(json.dumps(state)), **arrays)
+    log_epoch(epoch, history)
+
+
+EPOCH_LOG = "KSPEC_EPOCH_LOG"  # set by `kspec studio` for the trainings it starts
+
+
+def log_epoch(epoch: int, history: dict):
+    """One JSON line per finished epoch, appended to the file $KSPEC_EPOCH_LOG names (the
+    studio tails it to draw live curves); nothing when the variable is not set."""
+    import os
+    target = os.environ.get(EPOCH_LOG)
+    if not target:
+        return
+    logs = {k: float(v[-1]) for k, v in history.items() if len(v)}
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"epoch": epoch, "logs": logs}) + "\n")
 
 
 def _partial_folder(partial: Path) -> Path:

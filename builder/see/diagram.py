@@ -37,6 +37,8 @@ class Box:
     color: str
     w: float = BOX_W
     h: float = BOX_H
+    role: str = ""
+    line: int | None = None  # the layer's YAML line: the studio jumps there on a click
 
 
 @dataclass
@@ -150,14 +152,18 @@ def groups(plan) -> list[tuple[str, list[str]]]:
     return out
 
 
-def layout_plans(plans: dict, title: str) -> Layout:
+def layout_plans(plans: dict, title: str, locate=None) -> Layout:
+    """`locate(path) -> line or None` gives each layer box its spec line (the studio)."""
     lay = Layout(0, 0)
     lay.titles.append((MARGIN, MARGIN - 6, title, 15))
     x0 = MARGIN
     top = MARGIN + TITLE_H
     bottom = top
     for role, plan in plans.items():
-        width, height = _layout_one(lay, plan, role if len(plans) > 1 else None, x0, top)
+        width, height = _layout_one(lay, plan, role if len(plans) > 1 else None, x0, top,
+                                    locate)
+        for box in lay.boxes:
+            box.role = box.role or role
         x0 += width + ROLE_GAP
         bottom = max(bottom, top + height)
     lay.width = x0 - ROLE_GAP + MARGIN
@@ -166,7 +172,7 @@ def layout_plans(plans: dict, title: str) -> Layout:
     return lay
 
 
-def _layout_one(lay: Layout, plan, role, x0, y0):
+def _layout_one(lay: Layout, plan, role, x0, y0, locate=None):
     rank = ranks(plan)
     by_rank = {}
     for name in list(plan.inputs) + [n.name for n in plan.nodes]:
@@ -198,7 +204,8 @@ def _layout_one(lay: Layout, plan, role, x0, y0):
             lines, color = node_lines(plan, node), COLORS[family(node.layer.kind)]
         if name in plan.outputs and len(plan.outputs) > 1:
             lines[0] += "  [output]"
-        lay.boxes.append(Box(name, x, y, lines, color))
+        line = locate(node.path) if locate is not None and node is not None else None
+        lay.boxes.append(Box(name, x, y, lines, color, line=line))
     skip = 0
     right = x0 + width * (BOX_W + GAP_X) - GAP_X
     for node in plan.nodes:
@@ -248,6 +255,10 @@ def svg_text(lay: Layout) -> str:
         out.append(f'<polyline points="{pts}" fill="none" stroke="#555" stroke-width="1.3" '
                    'marker-end="url(#head)"/>')
     for b in lay.boxes:
+        # one group per layer, named, with its YAML line: the studio's page links them
+        line = f' data-line="{b.line}"' if b.line is not None else ""
+        out.append(f'<g class="layer" data-layer="{html.escape(b.key)}" '
+                   f'data-role="{html.escape(b.role)}"{line}>')
         out.append(f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w}" height="{b.h}" rx="6" '
                    f'fill="{b.color}" stroke="#444"/>')
         for i, line in enumerate(b.lines):
@@ -256,6 +267,7 @@ def svg_text(lay: Layout) -> str:
             out.append(f'<text x="{b.x + b.w / 2:.1f}" y="{b.y + 20 + 17 * i:.1f}" '
                        f'font-size="{size}"{weight} text-anchor="middle">'
                        f'{html.escape(line)}</text>')
+        out.append('</g>')
     for x, y, text, size in lay.titles:
         out.append(f'<text x="{x:.1f}" y="{y + size:.1f}" font-size="{size}" '
                    f'font-weight="bold">{html.escape(text)}</text>')
@@ -301,7 +313,12 @@ def model_layout(loaded) -> Layout:
     spec = loaded.spec
     plans = plan_networks(spec, Report())
     total = sum(plan_count(p).total for p in plans.values())
-    return layout_plans(plans, f"{spec.name}: {total:,} parameters")
+
+    def locate(path):  # a layer written in the spec's own file (not one it extends)
+        where = loaded.positions.locate(path)
+        return where.line if where is not None and where.file == loaded.positions.file \
+            else None
+    return layout_plans(plans, f"{spec.name}: {total:,} parameters", locate)
 
 
 def model_svg(loaded) -> str:

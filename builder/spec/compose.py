@@ -145,6 +145,11 @@ def base_path(ref, spec_path: Path | None, pos: dict) -> Path:
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         here = spec_path.parent if spec_path is not None else Path(".")
         target = Path(ref) if Path(ref).is_absolute() else here / ref
+        from ..core.files import FileRefused, check_confined
+        try:  # the studio's working folder, when it validates a spec typed in a browser
+            check_confined(target, "spec that extends names")
+        except FileRefused as exc:
+            raise _problem(f"extends: {exc}", (EXTENDS,), pos) from None
         if is_file(target):
             return target
         raise _problem(f"extends: no file {shown(str(target))} (a path is relative to the "

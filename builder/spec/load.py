@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..core.base import did_you_mean
 from ..core.limits import shown
 from ..core.problems import Position, Problem, Report, SpecError
-from .yamlpos import PositionMap
+from .yamlpos import PositionMap, load_yaml
 
 _TYPE_WORDS = {
     "int_type": "expected a whole number", "int_parsing": "expected a whole number",
@@ -141,6 +141,22 @@ def load_spec(path, overrides=(), check=True) -> Loaded:
     path = resolve_spec_path(path)
     # format check, then `extends` resolved; positions keep each value's own file
     data, positions = load_composed(path)
+    data = apply_overrides(data, overrides, positions)
+    return parse_spec(data, positions, path, check=check)
+
+
+def load_text(text: str, path, overrides=(), check=True) -> Loaded:
+    """A spec from its text, as if it were the file at `path` (which need not exist: its
+    folder is where `extends` and data paths count from). What `load_spec` does after
+    reading the file; the studio validates the editor's text with it as you type."""
+    from .compose import compose
+    from .overrides import apply_overrides
+    from .upgrade import check_version
+    path = Path(path)
+    data, positions = load_yaml(text, str(path))
+    check_version(data, positions)
+    data, pos = compose(data, positions.positions, path)
+    positions = PositionMap(str(path), pos)
     data = apply_overrides(data, overrides, positions)
     return parse_spec(data, positions, path, check=check)
 
