@@ -86,6 +86,10 @@ class Runs:
                               409)
             run_id = f"r{len(self.runs) + 1}"
             folder = default_dir(loaded.spec.name, self.ws.root / RUNS)
+            taken, n = {r.folder for r in self.runs.values()}, 1
+            while folder in taken:  # two starts in one second: the first has not made it yet
+                n += 1
+                folder = folder.with_name(f"{folder.name.split('~')[0]}~{n}")
             logs = self.ws.root / COPIES / ".runs"
             logs.mkdir(parents=True, exist_ok=True)
             log = logs / f"{run_id}-{os.getpid()}.jsonl"
