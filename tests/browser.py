@@ -170,3 +170,117 @@ def blank(png: bytes) -> bool:
     from PIL import Image
     a = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype="float64")
     return a.std() < 5 or len(np.unique(a)) < 16
+
+
+class Tab:
+    """One page of a live headless chromium, for tests that drive a page (the studio):
+    navigate, evaluate JavaScript, wait for a condition, type, click, screenshot.
+
+        with Tab() as tab:
+            tab.navigate(url); tab.wait("window.ready === true"); tab.insert_text("x")
+    """
+
+    def __init__(self, width: int = 1400, height: int = 900):
+        exe = chromium()
+        if exe is None:
+            raise FileNotFoundError("chromium is not installed")
+        self.profile = tempfile.mkdtemp(prefix="kspec-chromium-")
+        self.pipe = _Pipe(exe, self.profile)
+        target = self.pipe.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.s = self.pipe.send("Target.attachToTarget", {"targetId": target,
+                                                          "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable")
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                         "deviceScaleFactor": 1,
+                                                         "mobile": False})
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, method, params=None, timeout=30.0):
+        return self.pipe.send(method, params, session=self.s, timeout=timeout)
+
+    def navigate(self, url: str):
+        self.pipe.events.clear()
+        self.send("Page.navigate", {"url": url})
+        self.pipe.wait_for("Page.loadEventFired")
+
+    def js(self, expression: str, timeout: float = 30.0):
+        """The value of a JavaScript expression (promises awaited); a page exception
+        raises RuntimeError with its message."""
+        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                           "awaitPromise": True}, timeout=timeout)
+        if "exceptionDetails" in r:
+            d = r["exceptionDetails"]
+            raise RuntimeError(d.get("exception", {}).get("description") or d.get("text"))
+        return r.get("result", {}).get("value")
+
+    def wait(self, expression: str, timeout: float = 10.0, poll: float = 0.02):
+        """Wait until the expression is truthy; returns its value (TimeoutError naming it)."""
+        end = time.monotonic() + timeout
+        while True:
+            value = self.js(expression)
+            if value:
+                return value
+            if time.monotonic() > end:
+                raise TimeoutError(f"waited {timeout:.0f} s for: {expression}")
+            time.sleep(poll)
+
+    def insert_text(self, text: str):
+        """Type text at the focused element's cursor, as an input method does."""
+        self.send("Input.insertText", {"text": text})
+
+    def key(self, key: str, code: str, keycode: int):
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
+                                                 "windowsVirtualKeyCode": keycode})
+
+    def center(self, selector: str) -> tuple[float, float]:
+        box = self.js(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                      " if (!e) return null; e.scrollIntoView({block: 'center'});"
+                      " const r = e.getBoundingClientRect();"
+                      " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        if box is None:
+            raise LookupError(f"no element {selector}")
+        return box[0], box[1]
+
+    def hover(self, selector: str):
+        x, y = self.center(selector)
+        self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+        return x, y
+
+    def click(self, selector: str):
+        """A real mouse click in the middle of the element (moves, presses, releases)."""
+        x, y = self.hover(selector)
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
+                                                   "button": "left", "clickCount": 1})
+
+    def screenshot(self, path) -> bytes:
+        import base64
+        png = base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
+        Path(path).write_bytes(png)
+        return png
+
+    def errors(self) -> list:
+        """Console errors and uncaught exceptions seen so far."""
+        out = []
+        for e in self.pipe.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                out.append(d.get("exception", {}).get("description") or d.get("text"))
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                out.append(" ".join(str(a.get("value", a.get("description", "")))
+                                    for a in p.get("args", [])))
+            elif m == "Log.entryAdded" and p["entry"].get("level") == "error":
+                out.append(p["entry"].get("text", ""))
+        return out
+
+    def close(self):
+        self.pipe.close()
+        shutil.rmtree(self.profile, ignore_errors=True)

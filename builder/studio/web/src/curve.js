@@ -1,0 +1,64 @@
+// The live learning curve: an SVG the page redraws when an epoch arrives (no chart
+// library: a few polylines are all a curve needs, and the bundle stays small).
+
+const NS = "http://www.w3.org/2000/svg";
+const COLORS = ["#1f6feb", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285"];
+
+function el(name, attrs, parent) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+export class Curve {
+  constructor(host) {
+    this.host = host;
+    this.epochs = [];  // [{epoch, logs}]
+    this.draw();
+  }
+
+  reset() { this.epochs = []; this.draw(); }
+
+  add(record) { this.epochs.push(record); this.draw(); }
+
+  draw() {
+    const W = 460, H = 220, L = 48, R = 110, T = 12, B = 30;
+    this.host.textContent = "";
+    const svg = el("svg", {viewBox: `0 0 ${W} ${H}`, width: W, height: H, id: "curve-svg",
+                           "data-points": this.epochs.length}, this.host);
+    el("rect", {x: L, y: T, width: W - L - R, height: H - T - B, fill: "#fff", stroke: "#bbb"}, svg);
+    if (!this.epochs.length) {
+      el("text", {x: L + 10, y: H / 2, "font-size": 12, fill: "#777"}, svg).textContent =
+        "the curve fills in as epochs finish";
+      return;
+    }
+    // losses share one axis (left); everything else (accuracy, ...) is scaled 0..1 if it fits
+    const keys = [...new Set(this.epochs.flatMap(e => Object.keys(e.logs || {})))]
+      .filter(k => k !== "learning_rate" && k !== "lr");
+    const series = keys.map(k => this.epochs.map(e => [e.epoch, (e.logs || {})[k]])
+      .filter(([, v]) => typeof v === "number" && isFinite(v)));
+    const all = series.flat().map(([, v]) => v);
+    let lo = Math.min(...all), hi = Math.max(...all);
+    if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
+    const n = Math.max(...this.epochs.map(e => e.epoch), 2);
+    const x = ep => L + (ep - 1) / (n - 1) * (W - L - R);
+    const y = v => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+    for (const t of [lo, (lo + hi) / 2, hi]) {
+      el("text", {x: L - 4, y: y(t) + 4, "font-size": 10, "text-anchor": "end", fill: "#555"}, svg)
+        .textContent = t.toPrecision(3);
+    }
+    el("text", {x: (L + W - R) / 2, y: H - 6, "font-size": 11, "text-anchor": "middle", fill: "#555"},
+       svg).textContent = `epoch (1..${n})`;
+    series.forEach((pts, i) => {
+      const color = COLORS[i % COLORS.length];
+      const dash = keys[i].startsWith("val_") ? "5 3" : "";
+      el("polyline", {points: pts.map(([e, v]) => `${x(e)},${y(v)}`).join(" "), fill: "none",
+                      stroke: color, "stroke-width": 2, "stroke-dasharray": dash}, svg);
+      for (const [e, v] of pts) el("circle", {cx: x(e), cy: y(v), r: 2.5, fill: color, class: "pt"}, svg);
+      el("line", {x1: W - R + 8, x2: W - R + 26, y1: T + 10 + i * 16, y2: T + 10 + i * 16,
+                  stroke: color, "stroke-width": 2, "stroke-dasharray": dash}, svg);
+      el("text", {x: W - R + 30, y: T + 14 + i * 16, "font-size": 11}, svg).textContent = keys[i];
+    });
+  }
+}

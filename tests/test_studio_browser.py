@@ -1,0 +1,220 @@
+"""kspec studio in a real headless browser (Debian's chromium over the DevTools pipe,
+tests/browser.py): what a student does, step by step, with a screenshot per step.
+
+The page's stable element ids (builder/studio/web/index.html) the test relies on:
+  #library .lib-spec[data-name=NAME]   a bundled spec (click: open a copy)
+  #path                                the open spec's path in the working folder
+  #editor .cm-content                  the CodeMirror editor (window.kspecStudio.view)
+  #problems li.problem[data-line]      kspec validate's problems; #summary: ok / N error(s)
+  #model-svg g.layer[data-layer][data-line]   the server's diagram; #total-params[data-value]
+  #layer-info                          the hovered layer's shape, parameters, arithmetic
+  .tab[data-tab=train|model|inside]    the side panel's tabs
+  #train-epochs #btn-train #btn-stop #train-state[data-state] #curve-svg[data-points]
+  #runs .run[data-run][data-state] .run-report; #report-frame (the report's iframe)
+window.kspecStudio: {ready, edits, latencies (ms from an edit to its problems shown), view}.
+
+Screenshots go to the test's tmp folder, and to $KSPEC_STUDIO_SHOTS when set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import Tab, blank, chromium  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = "breast_cancer_mlp"
+
+pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
+
+
+@contextmanager
+def studio(folder: Path):
+    """`kspec studio FOLDER` as a student starts it; yields the URL it prints."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "studio", str(folder)],
+                            cwd=folder, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url, seen = None, []
+    try:
+        end = time.monotonic() + 60
+        while url is None and time.monotonic() < end:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if line.startswith("http://127.0.0.1:"):
+                url = line.strip()
+        assert url, "the studio printed no URL:\n" + "".join(seen)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def open_studio(tab: Tab, url: str):
+    tab.navigate(url)
+    tab.wait("window.kspecStudio && window.kspecStudio.ready === true", 20)
+
+
+def open_spec(tab: Tab, name: str):
+    tab.click(f'.lib-spec[data-name="{name}"]')
+    tab.wait(f"document.getElementById('path').textContent === 'studio/{name}.yaml'")
+    tab.wait("document.getElementById('total-params').dataset.value")
+
+
+def place_cursor(tab: Tab, find: str, select: str | None = None) -> int:
+    """Put the editor's cursor before the first `find` (or select the text `select`
+    inside it), as a click or a double-click would; returns the line (1-based)."""
+    part = select or ""
+    return tab.js(f"""(() => {{
+        const v = kspecStudio.view, d = v.state.doc.toString(), i = d.indexOf({json.dumps(find)});
+        if (i < 0) throw new Error('not in the editor: ' + {json.dumps(find)});
+        const a = i + {json.dumps(find)}.indexOf({json.dumps(part)});
+        v.focus();
+        v.dispatch({{selection: {{anchor: a, head: a + {len(part)}}}}});
+        return v.state.doc.lineAt(i).number; }})()""")
+
+
+def errors_shown(tab: Tab) -> list:
+    return tab.js("[...document.querySelectorAll('#problems li.error')].map(e => "
+                  "({line: Number(e.dataset.line), text: e.textContent}))")
+
+
+def settled(tab: Tab) -> str:
+    """JS: true once the problems shown are those of the editor's current text."""
+    return "document.getElementById('problems').dataset.version == kspecStudio.edits"
+
+
+def test_student_session_in_the_browser(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    keep = os.environ.get("KSPEC_STUDIO_SHOTS")
+
+    def shot(tab, name):
+        png = tab.screenshot(shots / f"{name}.png")
+        assert not blank(png), name
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(shots / f"{name}.png", Path(keep) / f"{name}.png")
+
+    work = tmp_path / "work"
+    work.mkdir()
+    with studio(work) as url, Tab() as tab:
+        # 1. the page, with the token: the library lists the bundled specs by topic
+        open_studio(tab, url)
+        topics = tab.js("[...document.querySelectorAll('#library .topic')].map(t => t.dataset.topic)")
+        assert "mlp" in topics and "cnn" in topics, topics
+        assert tab.js(f"!!document.querySelector('.lib-spec[data-name=\"{SPEC}\"]')")
+        shot(tab, "01_library")
+
+        # 2. open a copy of a bundled spec: editor text, no problems, the diagram
+        open_spec(tab, SPEC)
+        assert (work / "studio" / f"{SPEC}.yaml").is_file()
+        tab.wait(settled(tab))
+        tab.wait("document.getElementById('summary').textContent.startsWith('ok')")
+        assert errors_shown(tab) == []
+        params_before = int(tab.js("document.getElementById('total-params').dataset.value"))
+        assert params_before == 641  # 30-16-8-1: (30+1)*16 + (16+1)*8 + (8+1)*1
+        assert tab.js("document.querySelectorAll('#model-svg g.layer').length") >= 4
+        shot(tab, "02_opened")
+
+        # 3. type a misspelled key: the error at its line, with kspec's suggestion
+        line = place_cursor(tab, "  batch_size:")
+        tab.insert_text("  shufle: true\n")
+        tab.wait(settled(tab) + " && !!document.querySelector('#problems li.error')")
+        shown = errors_shown(tab)
+        assert len(shown) == 1, shown
+        assert shown[0]["line"] == line, (shown, line)
+        assert "unknown key 'shufle'; did you mean 'shuffle'?" in shown[0]["text"], shown
+        # the editor marks the word on that line, and its tooltip says the same
+        marked = tab.wait("(() => { const v = kspecStudio.view;"
+                          " const m = document.querySelector('.cm-lintRange-error');"
+                          " return m && [v.state.doc.lineAt(v.posAtDOM(m)).number, m.textContent]; })()")
+        assert marked == [line, "shufle"], marked
+        tab.hover(".cm-lintRange-error")
+        tip = tab.wait("(document.querySelector('.cm-tooltip-lint') || {}).textContent", 5)
+        assert "did you mean 'shuffle'?" in tip, tip
+        shot(tab, "03_misspelled_key")
+
+        # 4. fix it: the error goes
+        place_cursor(tab, "shufle", select="shufle")
+        tab.insert_text("shuffle")
+        tab.wait(settled(tab) + " && !document.querySelector('#problems li.error')")
+        tab.wait("!document.querySelector('.cm-lintRange-error')")
+        assert tab.js("document.getElementById('summary').textContent").startswith("ok")
+        shot(tab, "04_fixed")
+
+        # 5. change a layer's units: the diagram's parameter count changes
+        place_cursor(tab, "units: 16", select="16")  # the first dense layer
+        tab.insert_text("32")
+        tab.wait("document.getElementById('total-params').dataset.value != '641'", 10)
+        params_after = int(tab.js("document.getElementById('total-params').dataset.value"))
+        assert params_after == (30 + 1) * 32 + (32 + 1) * 8 + (8 + 1), params_after
+        svg = tab.js("document.getElementById('model-svg').textContent")
+        assert "params 992" in svg, svg
+        # hover a layer: its arithmetic; click it: the editor jumps to its line
+        tab.hover('#model-svg g.layer[data-layer="dense_1"]')
+        info = tab.wait("document.getElementById('layer-info').textContent.includes('dense_1')"
+                        " && document.getElementById('layer-info').textContent")
+        assert "(32 inputs + 1 bias) x 8 units = 264" in info, info
+        shot(tab, "05_units_changed")
+        tab.click('#model-svg g.layer[data-layer="dense_1"]')
+        want = int(tab.js("document.querySelector('#model-svg g.layer[data-layer=\"dense_1\"]').dataset.line"))
+        tab.wait(f"kspecStudio.view.state.doc.lineAt(kspecStudio.view.state.selection.main.head).number === {want}")
+        assert "units: 8" in tab.js("kspecStudio.view.state.doc.line(%d).text" % want)
+
+        # 6. train 2 epochs: the curve gains points as epochs end, then the metrics
+        tab.click('.tab[data-tab="train"]')
+        tab.js("document.getElementById('train-epochs').value = '2'")
+        tab.click("#btn-train")
+        first = tab.wait("Number((document.getElementById('curve-svg') || {dataset: {}}).dataset.points)", 40)
+        tab.wait("Number(document.getElementById('curve-svg').dataset.points) >= 2", 30)
+        tab.wait("document.getElementById('train-state').dataset.state === 'done'", 30)
+        assert first >= 1
+        assert int(tab.js("document.getElementById('curve-svg').dataset.points")) == 2
+        assert tab.js("document.querySelectorAll('#curve-svg polyline').length") >= 2  # loss, val_loss
+        assert tab.js("document.querySelectorAll('#metrics .metric').length") >= 1
+        runs = list((work / "runs").iterdir())
+        assert len(runs) == 1 and (runs[0] / "metrics.json").is_file(), runs
+        shot(tab, "06_trained")
+
+        # 7. a long run, stopped: it stops cleanly and keeps its last finished epoch
+        tab.js("document.getElementById('train-epochs').value = '400'")
+        tab.click("#btn-train")
+        tab.wait("document.getElementById('train-run').textContent === 'r2'")
+        tab.wait("Number(document.getElementById('curve-svg').dataset.points) >= 1", 40)
+        tab.click("#btn-stop")
+        tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 30)
+        assert [p.name for p in (work / "runs").iterdir() if p.name.endswith(".partial")]
+        tab.wait("document.querySelector('.run[data-run=\"r2\"]')"
+                 " && document.querySelector('.run[data-run=\"r2\"]').dataset.state === 'stopped'")
+        shot(tab, "07_stopped")
+
+        # 8. the finished run's report, in the page
+        tab.click('.run[data-run="r1"] .run-report')
+        tab.wait("!document.getElementById('report-box').hidden")
+        src = tab.js("document.getElementById('report-frame').src")
+        assert "/api/runs/r1/report" in src, src
+        html = tab.js(f"fetch({json.dumps(src)}).then(r => r.status + ' ' + r.headers.get('content-type'))")
+        assert html.startswith("200 text/html"), html
+        report = tab.js(f"fetch({json.dumps(src)}).then(r => r.text())")
+        assert SPEC in report and ("<svg" in report or "<img" in report), report[:300]
+        time.sleep(1.0)  # the frame paints
+        shot(tab, "08_report")
+
+        assert not [e for e in tab.errors() if "favicon" not in e], tab.errors()
