@@ -95,7 +95,8 @@ def test_help_lists_every_command_in_exactly_one_section(cli):
     placed = [name for names in SECTIONS.values() for name in names]
     assert sorted(placed) == sorted(main.commands), "each command in exactly one section"
     text = cli("--help").output
-    titles = ["Write and check:", "Train and use:", "See inside:", "Share:", "Grade:"]
+    titles = ["Write and check:", "Train and use:", "See inside:", "Share:", "Grade:",
+              "Studio:"]
     assert [t for t in titles if t in text] == titles
     assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles)
     for title, names in SECTIONS.items():

@@ -27,6 +27,12 @@ def test_installed_wheel_finds_bundled_specs(tmp_path):
                     "-q", "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
     target = tmp_path / "site"
     (wheel,) = wheels.glob("kspec-*.whl")
+    import zipfile  # the studio's built page ships too: a user needs no Node
+    names = set(zipfile.ZipFile(wheel).namelist())
+    page = [p.relative_to(ROOT).as_posix() for p in (ROOT / "builder/studio/static").rglob("*")
+            if p.is_file()]
+    assert "builder/studio/static/index.html" in page and set(page) <= names, \
+        sorted(set(page) - names)
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True, capture_output=True)
     code = ("import builder, sys; from builder.spec.library import bundled, specs_dir\n"

@@ -191,3 +191,16 @@ def test_no_module_outside_the_task_folders_defines_task_logic():
     """The old homes of task code stay gone (one place per idea)."""
     for old in ("train", "predict.py", "generate.py", "forecast.py", "textgen.py"):
         assert not (PKG / old).exists(), f"builder/{old} came back"
+
+
+def test_nothing_imports_the_studio():
+    """builder/studio/ is the top of the import order (it may use every folder); no other
+    folder reaches into it, even lazily, so the studio's web dependencies (starlette,
+    uvicorn) are never needed by validate, train or grade."""
+    assert (PKG / "studio" / "__init__.py").is_file()
+    offenders = [f"{name} -> {target}" for name, path in MODULES.items()
+                 if node_of(name) != "studio"
+                 for target in all_imports(path, name) if target.startswith("builder.studio")]
+    assert not offenders, "; ".join(sorted(set(offenders)))
+    edges = folder_edges()
+    assert not [e for e in edges if e[1] == "studio"]
