@@ -404,6 +404,42 @@ def test_inspect_feature_maps_of_a_test_example(client):
     assert layers[0]["png"].startswith("data:image/png;base64,")
 
 
+TINY_LM = """kspec: 1
+name: tiny_lm
+task: language_model
+seed: 0
+data:
+  source: {text: {path: tiny.txt, level: char, window: 8, step: 4}}
+  split: {validation: 0, test: 0}
+model:
+  input: [8]
+  layers:
+    - embedding: {input_dim: 8, output_dim: 4}
+    - lstm: {units: 8, return_sequences: true}
+    - dense: {units: 8, activation: softmax}
+train: {loss: sparse_categorical_crossentropy, optimizer: adam, epochs: 1, batch_size: 32}
+"""
+
+
+def test_generate_text_from_a_language_model_run(client, work):
+    """A tiny character model (trained here, in-process: Keras is loaded by the tests
+    above) writes text from a prompt; options its command does not take are named."""
+    from builder.spec.load import load_spec
+    from builder.tasks import TASKS
+    (work / "tiny.txt").write_text("to be or not to be\n" * 40)
+    assert post(client, "/api/save", path="tiny.yaml", text=TINY_LM).status_code == 200
+    loaded = load_spec(work / "tiny.yaml")
+    TASKS[loaded.spec.task].train(loaded, out=work / "runs" / "tiny", verbose=0)
+    got = post(client, "/api/generate", run="runs/tiny", prompt="to ", length=20,
+               temperature=0.5, n=3).json()
+    assert got["mode"] == "generate" and got["ignored"] == ["n"]
+    assert got["text"].startswith("to ") and len(got["text"]) >= 20
+    assert set(got["text"]) <= set("to be or not to be\n")
+    bad = post(client, "/api/generate", run="runs/tiny", temperature="hot")
+    assert bad.status_code == 400 and "temperature" in bad.json()["error"]
+    assert post(client, "/api/generate", run="../tiny").status_code == 403
+
+
 # ---- the real process ---------------------------------------------------------------------
 
 def _addresses() -> list[str]:
@@ -438,6 +474,10 @@ def test_the_real_server_listens_on_127_0_0_1_only_and_wants_its_token(work):
         listening = [ln.split() for ln in Path("/proc/net/tcp").read_text().splitlines()[1:]]
         ours = [f[1] for f in listening if f[3] == "0A" and int(f[1].split(":")[1], 16) == port]
         assert ours == ["0100007F:%04X" % port], ours
+        six = Path("/proc/net/tcp6")
+        if six.exists():  # and not on IPv6 (:: would be every address)
+            assert not [ln for ln in six.read_text().splitlines()[1:]
+                        if ln.split()[3] == "0A" and ln.split()[1].endswith(":%04X" % port)]
         for address in _addresses():  # nothing answers at the machine's other addresses
             with pytest.raises(OSError):
                 socket.create_connection((address, port), timeout=2).close()

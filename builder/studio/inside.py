@@ -147,35 +147,45 @@ def generate_for(studio, body: dict) -> dict:
         task = task_of_run(folder)
     mode = body.get("mode")
     if mode is None:
-        mode = next((m for m in ("generate", "forecast", "play") if m in task.use_commands),
-                    None)
+        mode = next((m for m in ("generate", "forecast") if m in task.use_commands), None)
     allowed = ("generate", "interpolate", "reconstruct", "forecast")
     if mode not in allowed:
         raise Refused(f"mode is one of {', '.join(allowed)}" if mode is not None else
                       f"a {task.name} run makes nothing new; try Inspect")
     file = _scratch(studio) / uuid.uuid4().hex
-    options = {}
-    for key, kind in (("n", int), ("steps", int), ("length", int), ("seed", int),
-                      ("top_k", int), ("label", int), ("temperature", (int, float)),
-                      ("prompt", str)):
+    # the options each command takes (kspec generate/interpolate/... --help); the page's
+    # form sends what it has, and the rest is named in `ignored`
+    takes = {"forecast": ("steps",), "interpolate": ("steps", "n", "label", "seed"),
+             "reconstruct": ("n", "seed"), "generate": ("n", "label", "seed", "temperature")}
+    if task.name == "language_model":
+        takes["generate"] = ("prompt", "length", "temperature", "top_k", "seed")
+    kinds = {"prompt": str, "temperature": (int, float)}
+    options, ignored = {}, []
+    for key in ("n", "steps", "length", "seed", "top_k", "label", "temperature", "prompt"):
         value = body.get(key)
-        if value is not None:
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise Refused(f"{key} must be a {'number' if key == 'temperature' else 'whole number' if kind is int else 'text'}")
-            options[key] = value
+        if value is None or value == "":
+            continue
+        if key not in takes[mode]:
+            ignored.append(key)
+            continue
+        kind = kinds.get(key, int)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            what = {str: "text", int: "whole number"}.get(kind, "number")
+            raise Refused(f"{key} must be a {what}")
+        options[key] = value
     try:
         with confined(studio.ws.root):
             if mode == "forecast":
                 steps = options.get("steps") or 12
                 path, plot, rows = use("forecast", folder, steps=steps, out=file.with_suffix(".csv"))
                 Path(path).unlink(missing_ok=True)
-                return {"mode": mode, "png": _png_uri(Path(plot)),
+                return {"mode": mode, "png": _png_uri(Path(plot)), "ignored": ignored,
                         "rows": [[int(s), str(t), float(v)] for s, t, v in rows]}
-            if task.name == "language_model":
+            if task.name == "language_model" and mode == "generate":
                 text = use("generate", folder, **options)
-                return {"mode": mode, "text": text}
+                return {"mode": mode, "text": text, "ignored": ignored}
             message = use(mode, folder, out=file.with_suffix(".png"), **options)
             return {"mode": mode, "message": str(message).replace(str(file), "(picture)"),
-                    "png": _png_uri(file.with_suffix(".png"))}
+                    "png": _png_uri(file.with_suffix(".png")), "ignored": ignored}
     except TaskUsageError as exc:
         raise Refused(str(exc)) from None

@@ -100,7 +100,10 @@ class Runs:
             env = dict(os.environ, KSPEC_EPOCH_LOG=str(log), PYTHONUNBUFFERED="1")
             proc = subprocess.Popen(cmd, cwd=self.ws.root, env=env, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, errors="replace")
+                                    text=True, errors="replace",
+                                    # its own session: a Ctrl-C in the studio's terminal
+                                    # reaches it once, from stop_all, not twice
+                                    start_new_session=True)
             run = Run(run_id, rel, folder, loaded.spec.task, proc, log)
             self.runs[run_id] = run
         threading.Thread(target=self._read, args=(run,), daemon=True).start()
@@ -121,11 +124,19 @@ class Runs:
             run.proc.send_signal(signal.SIGINT)  # as Ctrl-C: RUN.partial is kept
         return {"run_id": run.id, "state": run.state}
 
-    def stop_all(self):
-        for run in self.runs.values():
-            if run.state == "running":
-                run.stopping = True
-                run.proc.send_signal(signal.SIGINT)
+    def stop_all(self, wait: float = 0):
+        """Stop every training (as Ctrl-C); with `wait`, give them that many seconds to
+        keep their RUN.partial before the studio exits."""
+        running = [r for r in self.runs.values() if r.state == "running"]
+        for run in running:
+            run.stopping = True
+            run.proc.send_signal(signal.SIGINT)
+        deadline = time.time() + wait
+        for run in running:
+            try:
+                run.proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                run.proc.kill()
 
     # ---- looking up -----------------------------------------------------------------------
     def get(self, run_id) -> Run:

@@ -68,4 +68,7 @@ def serve(target=None, port: int = 0, echo=print) -> None:
     try:
         server.run(sockets=[sock])
     finally:
-        app.app.state.studio.runs.stop_all()
+        runs = app.app.state.studio.runs
+        if any(r.state == "running" for r in runs.runs.values()):
+            echo("stopping the trainings the studio started (each keeps its RUN.partial) ...")
+        runs.stop_all(wait=60)

@@ -72,10 +72,10 @@ def page(html: str) -> HTMLResponse:
 def report_page(studio, ref) -> HTMLResponse:
     """The run's report.html (written by train; made again if the run has none)."""
     from ..see.report import report_html
+    from ..run.read import read_run_text
     folder = studio.runs.folder_of(ref)
-    file = folder / "report.html"
-    if file.is_file() and not file.is_symlink():
-        return page(file.read_text(encoding="utf-8"))
+    if (folder / "report.html").is_file():  # the checked reader: a regular file, no link out
+        return page(read_run_text(folder, "report.html"))
     return page(report_html(folder))
 
 

@@ -5,6 +5,7 @@ diagram.py), so it answers in milliseconds; the paths a typed spec names are con
 to the working folder (core/files.confined)."""
 from __future__ import annotations
 
+import functools
 import re
 import time
 from pathlib import Path
@@ -125,8 +126,10 @@ def _line(loaded, path) -> int | None:
     return where.line
 
 
+@functools.lru_cache(maxsize=1)
 def library() -> dict:
-    """The bundled specs by topic, as `kspec list` shows them."""
+    """The bundled specs by topic, as `kspec list` shows them (read once: the package's
+    files do not change while the studio runs)."""
     from ..spec.library import TOPICS, entries
     from ..spec.compose import load_composed
     topics: dict = {}

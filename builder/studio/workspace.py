@@ -72,19 +72,25 @@ class Workspace:
         write_text(full, text)
         return full
 
-    def spec_files(self) -> list[str]:
-        """Every spec inside the folder (not in run folders), relative paths, sorted."""
+    def spec_files(self, depth: int = 4, limit: int = 2000) -> list[str]:
+        """The specs inside the folder, relative paths, sorted: `depth` folders deep at
+        most, not in run folders or hidden ones (a studio started in a home folder must
+        not walk all of it)."""
+        import os
         out = []
-        for p in sorted(self.root.rglob("*")):
-            if len(out) >= 2000:
+        for here, dirs, names in os.walk(self.root):
+            rel = Path(here).relative_to(self.root)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules"
+                             and not (rel == Path(".") and d == RUNS)
+                             and len(rel.parts) < depth)
+            for name in sorted(names):
+                full = Path(here) / name
+                if full.suffix.lower() in SPEC_SUFFIXES and not full.is_symlink() \
+                        and not name.startswith("."):
+                    out.append((rel / name).as_posix())
+            if len(out) >= limit:
                 break
-            if p.suffix.lower() not in SPEC_SUFFIXES or not p.is_file() or p.is_symlink():
-                continue
-            rel = p.relative_to(self.root)
-            if rel.parts[0] == RUNS or any(part.startswith(".") for part in rel.parts):
-                continue
-            out.append(rel.as_posix())
-        return out
+        return sorted(out)[:limit]
 
     def copy_bundled(self, name) -> tuple[str, str]:
         """A copy of the bundled spec `name` in WORK/studio/ (a new name when taken), with
