@@ -90,6 +90,14 @@ def place_cursor(tab: Tab, find: str, select: str | None = None) -> int:
         return v.state.doc.lineAt(i).number; }})()""")
 
 
+def hover_text(tab: Tab, find: str):
+    """Move the mouse onto the first `find` in the editor."""
+    x, y = tab.js(f"""(() => {{ const v = kspecStudio.view;
+        const i = v.state.doc.toString().indexOf({json.dumps(find)}) + 1;
+        const c = v.coordsAtPos(i); return [c.left + 2, (c.top + c.bottom) / 2]; }})()""")
+    tab.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+
+
 def errors_shown(tab: Tab) -> list:
     return tab.js("[...document.querySelectorAll('#problems li.error')].map(e => "
                   "({line: Number(e.dataset.line), text: e.textContent}))")
@@ -133,9 +141,24 @@ def test_student_session_in_the_browser(tmp_path):
         assert tab.js("document.querySelectorAll('#model-svg g.layer').length") >= 4
         shot(tab, "02_opened")
 
-        # 3. type a misspelled key: the error at its line, with kspec's suggestion
+        # 3. the schema helps while typing: completion offers train's keys (with docs),
+        # hovering a key shows what it means
         line = place_cursor(tab, "  batch_size:")
-        tab.insert_text("  shufle: true\n")
+        tab.insert_text("  shuf")
+        offered = tab.wait("[...document.querySelectorAll('.cm-tooltip-autocomplete li')]"
+                           ".map(e => e.textContent).join(' ')", 5)
+        assert "shuffle" in offered, offered
+        shot(tab, "03_completion")
+        tab.key("Escape", "Escape", 27)
+        tab.wait("!document.querySelector('.cm-tooltip-autocomplete')", 5)
+        hover_text(tab, "units: 16")
+        doc = tab.wait("(document.querySelector('.ks-hover') || {}).textContent", 5)
+        assert "number of neurons" in doc, doc
+        shot(tab, "03b_hover_docs")
+
+        # 4. ... and a misspelled key: the error at its line, with kspec's suggestion
+        tab.js("kspecStudio.view.focus()")
+        tab.insert_text("le: true\n")  # "shuf" + "le": shufle
         tab.wait(settled(tab) + " && !!document.querySelector('#problems li.error')")
         shown = errors_shown(tab)
         assert len(shown) == 1, shown
@@ -149,17 +172,17 @@ def test_student_session_in_the_browser(tmp_path):
         tab.hover(".cm-lintRange-error")
         tip = tab.wait("(document.querySelector('.cm-tooltip-lint') || {}).textContent", 5)
         assert "did you mean 'shuffle'?" in tip, tip
-        shot(tab, "03_misspelled_key")
+        shot(tab, "04_misspelled_key")
 
-        # 4. fix it: the error goes
+        # 5. fix it: the error goes
         place_cursor(tab, "shufle", select="shufle")
         tab.insert_text("shuffle")
         tab.wait(settled(tab) + " && !document.querySelector('#problems li.error')")
         tab.wait("!document.querySelector('.cm-lintRange-error')")
         assert tab.js("document.getElementById('summary').textContent").startswith("ok")
-        shot(tab, "04_fixed")
+        shot(tab, "05_fixed")
 
-        # 5. change a layer's units: the diagram's parameter count changes
+        # 6. change a layer's units: the diagram's parameter count changes
         place_cursor(tab, "units: 16", select="16")  # the first dense layer
         tab.insert_text("32")
         tab.wait("document.getElementById('total-params').dataset.value != '641'", 10)
@@ -172,49 +195,83 @@ def test_student_session_in_the_browser(tmp_path):
         info = tab.wait("document.getElementById('layer-info').textContent.includes('dense_1')"
                         " && document.getElementById('layer-info').textContent")
         assert "(32 inputs + 1 bias) x 8 units = 264" in info, info
-        shot(tab, "05_units_changed")
+        shot(tab, "06_units_changed")
         tab.click('#model-svg g.layer[data-layer="dense_1"]')
         want = int(tab.js("document.querySelector('#model-svg g.layer[data-layer=\"dense_1\"]').dataset.line"))
         tab.wait(f"kspecStudio.view.state.doc.lineAt(kspecStudio.view.state.selection.main.head).number === {want}")
         assert "units: 8" in tab.js("kspecStudio.view.state.doc.line(%d).text" % want)
 
-        # 6. train 2 epochs: the curve gains points as epochs end, then the metrics
+        # save, diff against the bundled spec it started from, export with a fingerprint
+        tab.click("#btn-save")
+        tab.wait("document.getElementById('status').textContent.startsWith('saved')")
+        saved = (work / "studio" / f"{SPEC}.yaml").read_text(encoding="utf-8")
+        assert saved == tab.js("kspecStudio.view.state.doc.toString()")
+        assert "units: 32" in saved and "shuffle: true" in saved
+        tab.click("#btn-diff")
+        diff = tab.wait("!document.getElementById('output-box').hidden"
+                        " && document.getElementById('output').textContent")
+        # kspec diff's lines (shuffle: true is the default: no change to the spec)
+        assert "model.layers[0].dense.units: 16 -> 32" in diff, diff
+        assert "parameters: 641 -> 1,265" in diff, diff
+        shot(tab, "06b_diff")
+        tab.click("#output-close")
+        tab.click("#btn-export")
+        title = tab.wait("document.getElementById('output-title').textContent.includes('fingerprint')"
+                         " && document.getElementById('output-title').textContent")
+        exported = title.split("exported to ")[1].split(" ")[0]
+        assert (work / exported).is_file(), title
+        tab.click("#output-close")
+
+        # 7. two trainings: a long one (stopped below) and one of 2 epochs; they start
+        # together (each is a `kspec train` process) so the test waits for one TF start
+        # (early stopping off, so the long one trains until it is stopped)
+        place_cursor(tab, "  callbacks:", select="  callbacks:\n    - early_stopping: {patience: 10, monitor: val_loss}\n")
+        tab.insert_text("")
+        tab.key("Delete", "Delete", 46)
+        tab.wait(settled(tab) + " && document.getElementById('summary').textContent.startsWith('ok')")
+        assert "early_stopping" not in tab.js("kspecStudio.view.state.doc.toString()")
         tab.click('.tab[data-tab="train"]')
+        tab.js("document.getElementById('train-epochs').value = '5000'")
+        tab.click("#btn-train")
+        tab.wait("document.getElementById('train-run').textContent === 'r1'")
         tab.js("document.getElementById('train-epochs').value = '2'")
         tab.click("#btn-train")
-        first = tab.wait("Number((document.getElementById('curve-svg') || {dataset: {}}).dataset.points)", 40)
-        tab.wait("Number(document.getElementById('curve-svg').dataset.points) >= 2", 30)
+        tab.wait("document.getElementById('train-run').textContent === 'r2'")
+        # the 2-epoch run: the curve gains points as epochs end, then the metrics
+        tab.wait("Number(document.getElementById('curve-svg').dataset.points)", 90)
         tab.wait("document.getElementById('train-state').dataset.state === 'done'", 30)
-        assert first >= 1
+        # drawn once per epoch event: 1 point, then 2
+        assert tab.js("document.getElementById('curve').dataset.drawn") == "1,2"
         assert int(tab.js("document.getElementById('curve-svg').dataset.points")) == 2
         assert tab.js("document.querySelectorAll('#curve-svg polyline').length") >= 2  # loss, val_loss
         assert tab.js("document.querySelectorAll('#metrics .metric').length") >= 1
-        runs = list((work / "runs").iterdir())
-        assert len(runs) == 1 and (runs[0] / "metrics.json").is_file(), runs
-        shot(tab, "06_trained")
+        done = [p for p in (work / "runs").iterdir() if (p / "metrics.json").is_file()]
+        assert len(done) == 1, list((work / "runs").iterdir())
+        shot(tab, "07_trained")
 
-        # 7. a long run, stopped: it stops cleanly and keeps its last finished epoch
-        tab.js("document.getElementById('train-epochs').value = '400'")
-        tab.click("#btn-train")
-        tab.wait("document.getElementById('train-run').textContent === 'r2'")
-        tab.wait("Number(document.getElementById('curve-svg').dataset.points) >= 1", 40)
+        # 8. follow the long run and stop it: it stops cleanly, keeping its last epoch
+        tab.wait("!!document.querySelector('.run[data-run=\"r1\"] .run-follow')")
+        tab.click('.run[data-run="r1"] .run-follow')
+        tab.wait("document.getElementById('train-run').textContent === 'r1'")
+        tab.wait("Number(document.getElementById('curve-svg').dataset.points) >= 1", 60)
+        # live: epochs on the curve while the run still trains
+        assert tab.js("document.getElementById('train-state').dataset.state") == "running"
         tab.click("#btn-stop")
         tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 30)
         assert [p.name for p in (work / "runs").iterdir() if p.name.endswith(".partial")]
-        tab.wait("document.querySelector('.run[data-run=\"r2\"]')"
-                 " && document.querySelector('.run[data-run=\"r2\"]').dataset.state === 'stopped'")
-        shot(tab, "07_stopped")
+        tab.wait("document.querySelector('.run[data-run=\"r1\"]').dataset.state === 'stopped'")
+        shot(tab, "08_stopped")
 
-        # 8. the finished run's report, in the page
-        tab.click('.run[data-run="r1"] .run-report')
+        # 9. the finished run's report, in the page
+        tab.click('.run[data-run="r2"] .run-report')
         tab.wait("!document.getElementById('report-box').hidden")
         src = tab.js("document.getElementById('report-frame').src")
-        assert "/api/runs/r1/report" in src, src
+        assert "/api/runs/r2/report" in src, src
         html = tab.js(f"fetch({json.dumps(src)}).then(r => r.status + ' ' + r.headers.get('content-type'))")
         assert html.startswith("200 text/html"), html
         report = tab.js(f"fetch({json.dumps(src)}).then(r => r.text())")
         assert SPEC in report and ("<svg" in report or "<img" in report), report[:300]
         time.sleep(1.0)  # the frame paints
-        shot(tab, "08_report")
+        shot(tab, "09_report")
 
         assert not [e for e in tab.errors() if "favicon" not in e], tab.errors()

@@ -18,9 +18,16 @@ export class Curve {
     this.draw();
   }
 
-  reset() { this.epochs = []; this.draw(); }
+  reset() { this.epochs = []; this.host.dataset.drawn = ""; this.draw(); }
 
-  add(record) { this.epochs.push(record); this.draw(); }
+  // each epoch event redraws: data-drawn keeps the point counts drawn ("1,2"), so a
+  // test sees the curve grow one epoch at a time even when two arrive together
+  add(record) {
+    this.epochs.push(record);
+    this.draw();
+    const d = this.host.dataset.drawn;
+    this.host.dataset.drawn = (d ? d + "," : "") + this.epochs.length;
+  }
 
   draw() {
     const W = 460, H = 220, L = 48, R = 110, T = 12, B = 30;

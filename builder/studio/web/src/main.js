@@ -6,7 +6,7 @@ import {EditorView, basicSetup} from "codemirror";
 import {EditorSelection} from "@codemirror/state";
 import {hoverTooltip, keymap} from "@codemirror/view";
 import {yaml, yamlLanguage} from "@codemirror/lang-yaml";
-import {linter, lintGutter} from "@codemirror/lint";
+import {lintGutter, setDiagnostics} from "@codemirror/lint";
 import {api, withToken} from "./api.js";
 import {Schema, completionSource, hoverSource} from "./schema.js";
 import {Curve} from "./curve.js";
@@ -69,24 +69,36 @@ function showProblems(problems, summary) {
   $("summary").className = errors ? "bad" : "good";
 }
 
-async function lintSource(v) {
-  const version = state.edits;
-  const doc = v.state.doc;
+// Lint: 30 ms after the last keystroke the text goes to /api/validate (kspec's own
+// validator, in the server's process); the answer for the newest text becomes the
+// editor's marks and the problems list. Our own debounce rather than @codemirror/lint's
+// linter(): the page then knows the moment the marks are in the DOM (the latency figure).
+const LINT_DELAY = 30;
+let lintTimer = null;
+
+function scheduleLint() {
+  clearTimeout(lintTimer);
+  lintTimer = setTimeout(lintNow, LINT_DELAY);
+}
+
+async function lintNow() {
+  const version = state.edits, editAt = state.editAt;
+  const body = text();
   let answer;
   try {
-    answer = await api("validate", {text: doc.toString(), path: state.path || undefined});
+    answer = await api("validate", {text: body, path: state.path || undefined});
   } catch (e) {
     say("validate: " + e.message, true);
-    return [];
+    return;
   }
-  if (version !== state.edits) return [];  // a newer text is on its way
+  if (version !== state.edits) return;  // a newer text is on its way
+  view.dispatch(setDiagnostics(view.state, toDiagnostics(view.state.doc, answer.problems)));
   showProblems(answer.problems, answer.summary);
-  const ms = performance.now() - state.editAt;
-  if (state.editAt) state.latencies.push(ms);
+  const ms = performance.now() - editAt;  // marks and list are in the DOM now
+  if (editAt) state.latencies.push(ms);
   $("lint-ms").textContent = `checked in ${Math.round(ms)} ms (server ${answer.ms} ms)`;
   $("problems").dataset.version = version;
   if (answer.ok) schedulePlan();
-  return toDiagnostics(doc, answer.problems);
 }
 
 function jumpTo(line, col = 1) {
@@ -107,7 +119,6 @@ const view = new EditorView({
     yaml(),
     yamlLanguage.data.of({autocomplete: completionSource(() => state.schema)}),
     hoverTooltip(hoverSource(() => state.schema), {hoverTime: 250}),
-    linter(lintSource, {delay: 30}),
     lintGutter(),
     keymap.of([{key: "Mod-s", preventDefault: true, run: () => { save(); return true; }}]),
     EditorView.updateListener.of(u => {
@@ -115,6 +126,7 @@ const view = new EditorView({
         state.edits++;
         state.editAt = performance.now();
         $("dirty").textContent = "edited";
+        scheduleLint();
       }
     }),
   ],
@@ -284,6 +296,7 @@ async function train() {
 }
 
 function follow(id) {
+  if (state.runs[id]) state.runs[id].close();  // the stream replays from the first epoch
   state.current = id;
   curve.reset();
   $("train-run").textContent = id;
@@ -369,6 +382,13 @@ async function refreshRuns() {
     box.className = "run-pick";
     row.appendChild(document.createElement("span")).textContent =
       ` ${r.run_id.startsWith("runs/") ? "" : r.run_id + " · "}${r.folder} · ${r.state} `;
+    if (!r.run_id.startsWith("runs/")) {  // started here: its curve can be followed
+      const see = row.appendChild(document.createElement("button"));
+      see.textContent = "curve";
+      see.className = "run-follow";
+      see.title = "show this run's curve and log (and Stop it while it trains)";
+      see.onclick = () => follow(r.run_id);
+    }
     const rep = row.appendChild(document.createElement("button"));
     rep.textContent = "report";
     rep.className = "run-report";
