@@ -123,6 +123,8 @@ def test_paths_from_the_client_stay_inside_the_working_folder(client, work, tmp_
             assert r.status_code == 403, (route, path, r.text)
             assert "outside" in r.json()["error"] or "absolute" in r.json()["error"]
     assert outside.read_text() == "secret: 1\n"
+    huge = client.post("/api/validate", content=b"{" + b" " * (5 << 20) + b"}")
+    assert huge.status_code == 413 and "MB" in huge.json()["error"]
     assert post(client, "/api/save", path="notes.txt", text="x").status_code == 400
     assert not (work / "notes.txt").exists()
 
@@ -438,6 +440,26 @@ def test_generate_text_from_a_language_model_run(client, work):
     bad = post(client, "/api/generate", run="runs/tiny", temperature="hot")
     assert bad.status_code == 400 and "temperature" in bad.json()["error"]
     assert post(client, "/api/generate", run="../tiny").status_code == 403
+
+
+def test_generate_samples_and_walks_from_an_autoencoder_run(client, work):
+    """digits_autoencoder, one epoch in-process: a sample grid and a latent walk come back
+    as PNGs; a command its task does not answer is one line naming the tasks that do."""
+    import base64
+    from builder.spec.load import load_spec
+    from builder.tasks import TASKS
+    spec = post(client, "/api/open", name="digits_autoencoder").json()
+    loaded = load_spec(work / spec["path"], ["train.epochs=1"])
+    TASKS[loaded.spec.task].train(loaded, out=work / "runs" / "ae", verbose=0)
+    for mode, options in ((None, {"n": 4}), ("interpolate", {"n": 2, "steps": 5})):
+        got = post(client, "/api/generate", run="runs/ae", mode=mode, **options).json()
+        assert got["mode"] == (mode or "generate"), got
+        png = base64.b64decode(got["png"].split(",", 1)[1])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 500
+    assert not list((work / "studio" / ".inside").iterdir())  # scratch files removed
+    r = post(client, "/api/generate", run="runs/ae", mode="forecast")
+    assert r.status_code == 400 and "forecast" in r.json()["error"]
+    assert str(work) not in r.json()["error"]  # paths named relative to the folder
 
 
 # ---- the real process ---------------------------------------------------------------------

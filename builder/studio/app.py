@@ -40,9 +40,13 @@ def error(message: str, status: int = 400, **extra) -> JSONResponse:
 
 
 async def body_of(request: Request) -> dict:
-    raw = await request.body()
-    if len(raw) > BODY_MAX:
-        raise Refused(f"the request is over {BODY_MAX >> 20} MB", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():  # refused as soon as it is too large
+        size += len(chunk)
+        if size > BODY_MAX:
+            raise Refused(f"the request is over {BODY_MAX >> 20} MB", 413)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         data = json.loads(raw or b"{}")
     except ValueError:
@@ -52,24 +56,29 @@ async def body_of(request: Request) -> dict:
     return data
 
 
+def _short(studio, message: str) -> str:
+    """Paths inside the working folder named relative to it, as the page shows them."""
+    return message.replace(str(studio.ws.root) + "/", "")
+
+
 def api(fn, threaded: bool = False):
     """A route from `fn(studio, body_or_request) -> dict | Response`: errors become one
     line of JSON (a bug in kspec is logged here, not sent as a traceback)."""
     async def endpoint(request: Request):
+        from ..core.files import FileRefused
+        from ..data.errors import DataLoadError
+        from ..run.folder import RunFolderError
         studio = request.app.state.studio
         try:
             arg = await body_of(request) if request.method == "POST" else request
             result = await run_in_threadpool(fn, studio, arg) if threaded else fn(studio, arg)
         except Refused as exc:
-            return error(str(exc), exc.status)
+            return error(_short(studio, str(exc)), exc.status)
         except SpecError as exc:
-            return error(one_line(exc), 400)
+            return error(_short(studio, one_line(exc)), 400)
+        except (FileRefused, DataLoadError, RunFolderError, ValueError) as exc:
+            return error(_short(studio, one_line(exc)), 400)
         except Exception as exc:  # noqa: BLE001 - the page shows the line; the log keeps the rest
-            from ..core.files import FileRefused
-            from ..data.errors import DataLoadError
-            from ..run.folder import RunFolderError
-            if isinstance(exc, (FileRefused, DataLoadError, RunFolderError, ValueError)):
-                return error(one_line(exc), 400)
             traceback.print_exc()
             return error(f"internal error: {one_line(exc)} (the studio's terminal has the "
                          "details)", 500)
