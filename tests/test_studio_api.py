@@ -123,6 +123,12 @@ def test_paths_from_the_client_stay_inside_the_working_folder(client, work, tmp_
             assert r.status_code == 403, (route, path, r.text)
             assert "outside" in r.json()["error"] or "absolute" in r.json()["error"]
     assert outside.read_text() == "secret: 1\n"
+    # the studio's own folders: a link out is refused, not written through
+    (tmp_path / "elsewhere").mkdir()
+    (work / "studio").symlink_to(tmp_path / "elsewhere")
+    r = post(client, "/api/open", name="digits_cnn")
+    assert r.status_code == 403 and "outside the working folder" in r.json()["error"]
+    assert not list((tmp_path / "elsewhere").iterdir())
     huge = client.post("/api/validate", content=b"{" + b" " * (5 << 20) + b"}")
     assert huge.status_code == 413 and "MB" in huge.json()["error"]
     assert post(client, "/api/save", path="notes.txt", text="x").status_code == 400

@@ -22,9 +22,7 @@ CHANNELS_DRAWN = 16
 
 
 def _scratch(studio) -> Path:
-    folder = studio.ws.root / COPIES / ".inside"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return studio.ws.folder(f"{COPIES}/.inside")
 
 
 def _png_uri(path: Path) -> str:

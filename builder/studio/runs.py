@@ -85,13 +85,12 @@ class Runs:
                 raise Refused(f"{MAX_RUNNING} trainings are running already; stop one first",
                               409)
             run_id = f"r{len(self.runs) + 1}"
-            folder = default_dir(loaded.spec.name, self.ws.root / RUNS)
+            folder = default_dir(loaded.spec.name, self.ws.folder(RUNS))
             taken, n = {r.folder for r in self.runs.values()}, 1
             while folder in taken:  # two starts in one second: the first has not made it yet
                 n += 1
                 folder = folder.with_name(f"{folder.name.split('~')[0]}~{n}")
-            logs = self.ws.root / COPIES / ".runs"
-            logs.mkdir(parents=True, exist_ok=True)
+            logs = self.ws.folder(f"{COPIES}/.runs")
             log = logs / f"{run_id}-{os.getpid()}.jsonl"
             log.write_text("", encoding="utf-8")
             cmd = cli_command() + ["train", str(self.ws.path(rel)), "--out", str(folder), "-q"]

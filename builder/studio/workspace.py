@@ -50,6 +50,16 @@ class Workspace:
             raise Refused(f"{what} {rel!r} is not a {' or '.join(suffixes)} file")
         return full
 
+    def folder(self, rel: str) -> Path:
+        """A folder of the studio's own (studio/, runs/, ...), made if missing; refused if
+        it is a link, or leads, outside the working folder."""
+        full = self.path(rel, "folder")
+        if full.is_symlink():
+            raise Refused(f"{rel}/ is a link; the studio writes only into plain folders "
+                          "inside its working folder", 403)
+        full.mkdir(parents=True, exist_ok=True)
+        return full
+
     def rel(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.root).as_posix()
 
@@ -107,7 +117,7 @@ class Workspace:
         lines = text.splitlines(keepends=True)
         if lines and lines[0].startswith("# yaml-language-server:"):
             lines = lines[1:]  # its schema path counts from specs/<topic>/, not from here
-        folder = self.root / COPIES
+        folder = self.folder(COPIES)
         target, n = folder / f"{name}.yaml", 1
         while target.exists() or target.is_symlink():
             n += 1
