@@ -361,7 +361,8 @@ def test_train_streams_epochs_stops_cleanly_and_reports(client, work):
     assert kind == "end" and end["state"] == "done", events[-3:]
     folder = work / end["folder"]
     assert (folder / "spec.yaml").is_file() and end["metrics"]
-    assert any(d.get("line", "").startswith("saved run:") for k, d in events if k == "line")
+    assert any(d.get("line", "").startswith("saved run: runs/or_gate_neuron-")
+               for k, d in events if k == "line")
     states = {r["run_id"]: r["state"] for r in client.get("/api/runs").json()["runs"]}
     assert states == {"r1": "done", "r2": "stopped"}
     # its report, served so that it can run nothing

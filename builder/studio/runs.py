@@ -86,10 +86,10 @@ class Runs:
                               409)
             run_id = f"r{len(self.runs) + 1}"
             folder = default_dir(loaded.spec.name, self.ws.folder(RUNS))
-            taken, n = {r.folder for r in self.runs.values()}, 1
-            while folder in taken:  # two starts in one second: the first has not made it yet
-                n += 1
-                folder = folder.with_name(f"{folder.name.split('~')[0]}~{n}")
+            taken, n, first = {r.folder for r in self.runs.values()}, 1, folder
+            while folder in taken or folder.exists():  # two starts in one second: the
+                n += 1                                 # first has not made its folder yet
+                folder = first.with_name(f"{first.name}-{n}")
             logs = self.ws.folder(f"{COPIES}/.runs")
             log = logs / f"{run_id}-{os.getpid()}.jsonl"
             log.write_text("", encoding="utf-8")
@@ -110,8 +110,9 @@ class Runs:
                 "spec": rel, "task": run.task}
 
     def _read(self, run: Run):
-        for line in run.proc.stdout:
-            run.lines.append(line.rstrip("\n"))
+        root = str(self.ws.root) + "/"
+        for line in run.proc.stdout:  # paths inside the folder shown relative to it
+            run.lines.append(line.rstrip("\n").replace(root, ""))
             if len(run.lines) > MAX_LINES:
                 del run.lines[:len(run.lines) - MAX_LINES]
         run.proc.wait()
