@@ -820,8 +820,12 @@ def play(run_dir, **options):
 def studio(target, port):
     """A local web page to write, check, see, train and look inside specs: kspec itself
     behind a server on 127.0.0.1 with a token in the URL it prints (it opens nothing)."""
-    from builder.studio.server import serve
-    serve(target, port, echo=lambda text: click.echo(text, err=False))
+    from builder.studio.server import StartError, serve
+    try:
+        serve(target, port, echo=click.echo)
+    except StartError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -469,6 +469,23 @@ def test_generate_samples_and_walks_from_an_autoencoder_run(client, work):
     assert str(work) not in r.json()["error"]  # paths named relative to the folder
 
 
+def test_the_command_says_in_one_line_why_it_cannot_start(cli, work):
+    result = cli("studio", work / "nope")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: {work / 'nope'} is neither a folder nor a .yaml spec file; give the folder "
+        "to work in (default: the current one) or a spec in it"]
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        result = cli("studio", "--port", taken.getsockname()[1], work)
+    finally:
+        taken.close()
+    assert result.exit_code == 1 and "cannot listen on 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.output
+
+
 # ---- the real process ---------------------------------------------------------------------
 
 def _addresses() -> list[str]:

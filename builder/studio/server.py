@@ -8,6 +8,10 @@ from pathlib import Path
 HOST = "127.0.0.1"  # never 0.0.0.0: other machines must not reach a student's studio
 
 
+class StartError(Exception):
+    """The studio cannot start: the command prints this one line and exits 1."""
+
+
 def working_folder(target) -> tuple[Path, str | None]:
     """(the folder the studio works in, the spec to open first relative to it or None):
     FOLDER itself, a SPEC's folder, or the current folder."""
@@ -18,9 +22,8 @@ def working_folder(target) -> tuple[Path, str | None]:
         return path.resolve(), None
     if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
         return path.resolve().parent, path.name
-    from ..core.problems import SpecError
-    raise SpecError.single(f"{target} is neither a folder nor a .yaml spec file; give the "
-                           "folder to work in (default: the current one) or a spec in it")
+    raise StartError(f"{target} is neither a folder nor a .yaml spec file; give the folder "
+                     "to work in (default: the current one) or a spec in it")
 
 
 def bind(port: int) -> socket.socket:
@@ -30,9 +33,8 @@ def bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        from ..core.problems import SpecError
-        raise SpecError.single(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}; "
-                               "choose another --port (or none: a free one is picked)") from None
+        raise StartError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}; choose "
+                         "another --port (or none: a free one is picked)") from None
     sock.listen(64)
     return sock
 
