@@ -165,6 +165,9 @@ train: {{loss: binary_crossentropy, optimizer: sgd, epochs: 1}}
     ok = post(client, "/api/validate", path="studio/t.yaml",
               text=spec.format(path="../inside.csv")).json()
     assert ok["ok"], ok  # the same file inside the folder is read and fits
+    over = post(client, "/api/validate", path="studio/t.yaml", text=spec.format(
+        path="../inside.csv"), set=[f"data.source.csv.path={outside}"]).json()
+    assert not over["ok"] and "outside the working folder" in over["problems"][0]["message"]
     ext = post(client, "/api/validate", path="studio/t.yaml",
                text="kspec: 1\nextends: ../../base.yaml\nname: t\n").json()
     assert not ext["ok"] and "outside the working folder" in ext["problems"][0]["message"]
