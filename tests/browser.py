@@ -189,7 +189,7 @@ class Tab:
         target = self.pipe.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.s = self.pipe.send("Target.attachToTarget", {"targetId": target,
                                                           "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
                                                          "deviceScaleFactor": 1,
@@ -265,6 +265,11 @@ class Tab:
         png = base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
         Path(path).write_bytes(png)
         return png
+
+    def requests(self) -> list:
+        """Every URL the page asked for since the last navigate()."""
+        return [e["params"]["request"]["url"] for e in self.pipe.events
+                if e.get("method") == "Network.requestWillBeSent"]
 
     def errors(self) -> list:
         """Console errors and uncaught exceptions seen so far."""

@@ -151,6 +151,20 @@ def test_student_session_in_the_browser(tmp_path):
         shot(tab, "03_completion")
         tab.key("Escape", "Escape", 27)
         tab.wait("!document.querySelector('.cm-tooltip-autocomplete')", 5)
+        # ... a layer's own parameters inside its {...}
+        place_cursor(tab, "units: 16, ", select="")
+        tab.js("(() => { const v = kspecStudio.view, s = v.state.selection.main;"
+               " v.dispatch({selection: {anchor: s.from + 'units: 16, '.length}}); })()")
+        tab.insert_text("use_")
+        offered = tab.wait("[...document.querySelectorAll('.cm-tooltip-autocomplete li')]"
+                           ".map(e => e.textContent).join(' ')", 5)
+        assert "use_bias" in offered, offered
+        tab.key("Escape", "Escape", 27)
+        for _ in range(4):
+            tab.key("Backspace", "Backspace", 8)
+        assert "{units: 16, activation: relu}" in tab.js("kspecStudio.view.state.doc.toString()")
+        tab.js("(() => { const v = kspecStudio.view, i = v.state.doc.toString().indexOf('shuf');"
+               " v.dispatch({selection: {anchor: i + 4}}); })()")  # back after "shuf"
         hover_text(tab, "units: 16")
         doc = tab.wait("(document.querySelector('.ks-hover') || {}).textContent", 5)
         assert "number of neurons" in doc, doc
@@ -279,3 +293,8 @@ def test_student_session_in_the_browser(tmp_path):
         latencies = sorted(tab.js("kspecStudio.latencies"))
         assert len(latencies) >= 5 and latencies[len(latencies) // 2] < 500, latencies
         assert not tab.errors(), tab.errors()
+        # offline: the page asked only its own server (no CDN, no web fonts)
+        origin = url.split("/?")[0]
+        foreign = [u for u in tab.requests() if not u.startswith((origin + "/", "data:", "about:"))]
+        assert not foreign, foreign
+        assert any(u.startswith(origin + "/static/studio.js") for u in tab.requests())
