@@ -232,6 +232,20 @@ def test_validate_gives_kspecs_messages_at_their_line_and_column(client, work, c
         [ln.replace(str(work) + "/", "") for ln in printed]
 
 
+def test_lint_warnings_are_marked_as_lint(client):
+    """The lectures' table (spec/lint.py) as lint: accuracy on a regression still trains,
+    so it is a warning, marked "lint"; the spec stays ok."""
+    spec = post(client, "/api/open", name="diabetes_mlp").json()
+    text = spec["text"].replace("metrics: [mae]", "metrics: [mae, accuracy]")
+    assert text != spec["text"]
+    got = post(client, "/api/validate", path=spec["path"], text=text).json()
+    assert got["ok"] and got["summary"].endswith("1 warning(s))")
+    (lint,) = got["problems"]
+    assert lint["severity"] == "lint" and "accuracy" in lint["message"]
+    assert lint["field"] == "train.metrics[1]" and "accuracy" in \
+        text.splitlines()[lint["line"] - 1]
+
+
 def test_validate_is_fast_and_never_loads_keras(work):
     """In-process validation of a bundled spec, median of 15 calls, server side: the goal
     is <= 50 ms (measured ~2-5 ms on the 2-core CI machine). In a fresh process, so

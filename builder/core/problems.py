@@ -46,6 +46,7 @@ class Problem:
     # a data file not there (yet): a warning for validate; commands that read the data
     # leave it out, since reading it ends in the error that says the same
     data_missing: bool = False
+    source: str = ""  # the stage that found it, where it matters ("lint": spec/lint.py)
 
     def __post_init__(self):
         self.message = limits.clip(str(self.message))  # one bounded line, whatever the input

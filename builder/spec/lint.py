@@ -33,7 +33,17 @@ def learns_something(plan: Plan) -> bool:
     return any(node_count(plan, n).trainable for n in plan.nodes)
 
 
+LINT = "lint"  # Problem.source of what these rules find (the studio marks them as lint)
+
+
 def lint(spec, plan: Plan, info, report: Report):
+    start = len(report.problems)
+    _lint(spec, plan, info, report)
+    for problem in report.problems[start:]:
+        problem.source = LINT
+
+
+def _lint(spec, plan: Plan, info, report: Report):
     if not learns_something(plan):
         return
     outputs = plan.output_nodes()

@@ -24,7 +24,9 @@ def problem_json(p, text_lines: list[str], file: str, shown: str) -> dict:
     text = p.render()
     if text.startswith(file + ":"):
         text = shown + text[len(file):]
-    out = {"severity": p.severity, "message": p.message, "field": format_path(p.path),
+    # a lint rule's warning (loss vs last activation, ...) is marked as lint; its errors stay
+    severity = "lint" if p.severity == "warning" and p.source == "lint" else p.severity
+    out = {"severity": severity, "message": p.message, "field": format_path(p.path),
            "text": text, "line": None, "col": None, "end_line": None, "end_col": None}
     pos = p.position
     if pos is not None and pos.file == file:
