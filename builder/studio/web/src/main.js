@@ -45,7 +45,9 @@ function toDiagnostics(doc, problems) {
       to = Math.max(from, Math.min(endLine.from + Math.max(0, (p.end_col || p.col || 1) - 1), endLine.to));
     }
     const where = p.line ? "" : (p.file ? `${p.file}: ` : "");
-    out.push({from, to, severity: p.severity === "error" ? "error" : "warning",
+    // kspec's three kinds: error, warning, lint (a rule's advice: loss vs last activation, ...)
+    const severity = {error: "error", warning: "warning", lint: "info"}[p.severity] || "warning";
+    out.push({from, to, severity,
               message: where + (p.field ? `${p.field}: ` : "") + p.message, source: "kspec"});
   }
   return out;
@@ -98,7 +100,12 @@ async function lintNow() {
   if (editAt) state.latencies.push(ms);
   $("lint-ms").textContent = `checked in ${Math.round(ms)} ms (server ${answer.ms} ms)`;
   $("problems").dataset.version = version;
-  if (answer.ok) schedulePlan();
+  if (answer.ok) {
+    schedulePlan();
+  } else if (state.plans) {  // the diagram stays, greyed: it is the last valid spec's
+    $("model").classList.add("stale");
+    $("model-note").textContent = "(the diagram of the last valid text: fix the errors to update it)";
+  }
 }
 
 function jumpTo(line, col = 1) {
@@ -438,6 +445,8 @@ async function inspect() {
   }
   const layer = $("inside-layer").value.trim();
   if (layer) body.layer = layer;
+  const role = $("inside-role").value.trim();
+  if (role && body.text !== undefined) body.role = role;  // a network of a several-network spec
   const out = $("inside-out");
   out.textContent = "looking inside ...";
   try {
@@ -460,7 +469,10 @@ async function generate() {
   if (!run) { say("pick a finished run (Inside: run) to generate from", true); return; }
   const body = {run, mode: $("gen-mode").value || undefined};
   const n = $("gen-n").value.trim(), t = $("gen-temp").value.trim(), p = $("gen-prompt").value;
-  if (n) body[body.mode === "forecast" ? "steps" : "n"] = Number(n);
+  // one field for how many: samples (n), forecast steps, text length; the server uses
+  // the one the run's command takes and lists the others as ignored
+  const COUNT = ["n", "steps", "length"];
+  if (n) for (const k of COUNT) body[k] = Number(n);
   if (t) body.temperature = Number(t);
   if (p) body.prompt = p;
   const out = $("gen-out");
@@ -471,6 +483,13 @@ async function generate() {
     if (r.text) out.appendChild(document.createElement("pre")).textContent = r.text;
     if (r.message) out.appendChild(document.createElement("div")).textContent = r.message;
     if (r.png) { const img = out.appendChild(document.createElement("img")); img.src = r.png; img.alt = r.mode; }
+    if (r.rows) {
+      const pre = out.appendChild(document.createElement("pre"));
+      pre.textContent = r.rows.map(([step, time, value]) => `${step}\t${time}\t${value}`).join("\n");
+    }
+    const ignored = (r.ignored || []).filter(k => !COUNT.includes(k));
+    if (ignored.length) out.appendChild(document.createElement("div")).textContent =
+      `not used by this run's ${r.mode}: ${ignored.join(", ")}`;
   } catch (e) { out.textContent = e.message; }
 }
 
