@@ -548,12 +548,30 @@ def test_the_real_server_listens_on_127_0_0_1_only_and_wants_its_token(work):
         assert httpx.get(base + "/api/schema").status_code == 403
         assert httpx.get(base + "/").status_code == 403
         assert httpx.get(url).status_code == 200
-        r = httpx.post(base + "/api/validate", headers={"X-Kspec-Token": token},
+        headers = {"X-Kspec-Token": token}
+        r = httpx.post(base + "/api/validate", headers=headers,
                        json={"text": bundled()["digits_cnn"].read_text(), "path": "d.yaml"})
         assert r.json()["ok"]
-    finally:
+        # Ctrl-C in the studio's terminal, during a training: the training stops as after
+        # Ctrl-C (RUN.partial kept), the terminal says where, and the studio exits 0
+        spec = httpx.post(base + "/api/open", headers=headers,
+                          json={"name": "or_gate_neuron"}).json()
+        httpx.post(base + "/api/train", headers=headers,
+                   json={**spec, "set": ["train.epochs=100000"]}).raise_for_status()
+        with httpx.stream("GET", f"{base}/api/runs/r1/events?token={token}",
+                          timeout=120) as events:
+            next(line for line in events.iter_lines() if line == "event: epoch")
         proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        out, _ = proc.communicate(timeout=90)
+        assert proc.returncode == 0, out
+        kept = re.search(r"r1 stopped; its last finished epoch is kept in (runs/\S+\.partial);",
+                         out)
+        assert kept and (work / kept.group(1) / "checkpoint.npz").is_file(), out
+        assert "kspec studio stopped" in out and "Traceback" not in out
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -69,8 +69,27 @@ def serve(target=None, port: int = 0, echo=print) -> None:
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn passes the Ctrl-C on once it has shut down
+        pass
     finally:
-        runs = app.app.state.studio.runs
-        if any(r.state == "running" for r in runs.runs.values()):
-            echo("stopping the trainings the studio started (each keeps its RUN.partial) ...")
-        runs.stop_all(wait=60)
+        stop_trainings(app.app.state.studio.runs, echo)
+    echo("kspec studio stopped")
+
+
+def stop_trainings(runs, echo) -> None:
+    """Ctrl-C in the studio's terminal: each training it started stops as after Ctrl-C,
+    and the terminal says where its last finished epoch is kept."""
+    from ..run.folder import resume_command
+    running = [r for r in runs.runs.values() if r.state == "running"]
+    if not running:
+        return
+    echo(f"stopping {len(running)} training(s) the studio started ...")
+    runs.stop_all(wait=60)
+    for run in running:
+        partial = run.folder.with_name(run.folder.name + ".partial")
+        if partial.is_dir():
+            rel = runs.ws.rel(partial)
+            echo(f"  {run.id} stopped; its last finished epoch is kept in {rel}; continue "
+                 f"with: {resume_command(rel)}")
+        else:
+            echo(f"  {run.id} stopped before its first epoch ended; nothing was kept")
