@@ -174,6 +174,7 @@ def test_student_session_in_the_browser(tmp_path):
         tab.js("kspecStudio.view.focus()")
         tab.insert_text("le: true\n")  # "shuf" + "le": shufle
         tab.wait(settled(tab) + " && !!document.querySelector('#problems li.error')")
+        assert tab.js("document.getElementById('model').classList.contains('stale')")
         shown = errors_shown(tab)
         assert len(shown) == 1, shown
         assert shown[0]["line"] == line, (shown, line)
@@ -194,6 +195,9 @@ def test_student_session_in_the_browser(tmp_path):
         tab.wait(settled(tab) + " && !document.querySelector('#problems li.error')")
         tab.wait("!document.querySelector('.cm-lintRange-error')")
         assert tab.js("document.getElementById('summary').textContent").startswith("ok")
+        # the diagram, greyed while the text had errors, is current again
+        tab.wait("!document.getElementById('model').classList.contains('stale')")
+        tab.key("Escape", "Escape", 27)  # the completion that typing "shuffle" opened
         shot(tab, "05_fixed")
 
         # 6. change a layer's units: the diagram's parameter count changes
