@@ -16,7 +16,6 @@ import os
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -24,11 +23,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from builder.spec.library import bundled  # noqa: E402
-from builder.studio.app import make_app  # noqa: E402
+from builder.spec.library import bundled
+from builder.studio.app import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import re
 import time
-from pathlib import Path
 
 from ..core.files import confined
 from ..core.problems import SpecError, format_path
@@ -52,7 +51,7 @@ def load(ws: Workspace, body, check: bool = True):
     (default WORK/studio/untitled.yaml), data paths confined to the working folder."""
     from ..spec.load import load_text
     text = _text(body)
-    rel = body.get("path") or f"studio/untitled.yaml"
+    rel = body.get("path") or "studio/untitled.yaml"
     path = ws.path(rel, "spec", (".yaml", ".yml"))
     overrides = body.get("set") or ()
     if not isinstance(overrides, (list, tuple)) or not all(isinstance(s, str) for s in overrides):
