@@ -318,6 +318,13 @@ def test_save_diff_and_export(client, work):
     from builder.share.canonical import fingerprint
     from builder.spec.load import load_spec
     assert fingerprint(load_spec(work / exported["path"]).spec) == exported["fingerprint"]
+    # a spec of the folder's own (no copy line): Diff compares with the file as saved
+    (work / "mine.yaml").write_text(bundled()["or_gate_neuron"].read_text())
+    mine = post(client, "/api/open", path="mine.yaml").json()
+    assert mine["origin"] is None
+    d = post(client, "/api/diff", path="mine.yaml",
+             text=mine["text"].replace("epochs: 300", "epochs: 5")).json()
+    assert d["start"] == "the saved mine.yaml" and "epochs: 300 -> 5" in d["diff"]
     bad = post(client, "/api/export", path=spec["path"], text="kspec: 1\nname: x\n")
     assert bad.status_code == 400 and "errors" in bad.json()["error"]
 
