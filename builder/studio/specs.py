@@ -94,14 +94,17 @@ def plan(ws: Workspace, body) -> dict:
         errors = [p for p in problems if p["severity"] == "error"]
         first = errors[0]["text"] if errors else "the spec has errors"
         return {"error": first, "problems": problems}
+    from ..tasks import TASKS
+    from ..tasks.base import role_plan_path
     plans = plan_networks(loaded.spec, Report())
     layers = []
     for role, p in plans.items():
         explained = {ln.name: ln for ln in explain_plan(p)}
+        section = role_plan_path(TASKS[loaded.spec.task], role)  # model, or models.ROLE
         for name, shape in p.inputs.items():
             layers.append({"role": role, "name": name, "kind": "input",
                            "output_shape": [None, *shape], "params": 0,
-                           "line": _line(loaded, None), "explain": ""})
+                           "line": _line(loaded, section + ("input",)), "explain": ""})
         for node in p.nodes:
             ln = explained.get(node.name)
             count = node_count(p, node).total
@@ -121,7 +124,7 @@ def plan(ws: Workspace, body) -> dict:
 
 def _line(loaded, path) -> int | None:
     """The YAML line of a layer (None for one written in another file)."""
-    where = loaded.positions.locate(path if path is not None else ("model", "input"))
+    where = loaded.positions.locate(path)
     if where is None or where.file != loaded.positions.file:
         return None
     return where.line
