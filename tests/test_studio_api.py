@@ -293,6 +293,15 @@ def test_plan_gives_each_layer_its_shape_params_line_and_arithmetic(client):
     assert wider != spec["text"]
     assert post(client, "/api/plan", path=spec["path"], text=wider).json()["total_params"] \
         != 13706
+    # a spec of several networks: each layer has its role, each input its own line
+    vae = post(client, "/api/open", name="digits_vae").json()
+    vplan = post(client, "/api/plan", **vae).json()
+    vlines = vae["text"].splitlines()
+    inputs = [layer for layer in vplan["layers"] if layer["kind"] == "input"]
+    assert [layer["role"] for layer in inputs] == ["encoder", "decoder"]
+    assert all(vlines[layer["line"] - 1].strip().startswith("input:") for layer in inputs)
+    assert len({layer["line"] for layer in inputs}) == 2
+    assert 'data-role="decoder"' in vplan["svg"]
     broken = post(client, "/api/plan", path=spec["path"],
                   text=spec["text"].replace("filters: 16", "filters: -1", 1))
     assert broken.status_code == 200
