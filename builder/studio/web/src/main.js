@@ -267,6 +267,14 @@ function showOutput(title, body) {
   $("output-box").hidden = false;
 }
 
+function showPicture(title, src) {
+  showOutput(title, "");
+  const img = $("output").appendChild(document.createElement("img"));
+  img.src = src;
+  img.alt = title;
+  img.className = "full";
+}
+
 async function exportSpec() {
   if (!needPath()) return;
   try {
@@ -459,7 +467,13 @@ async function inspect() {
       card.appendChild(document.createElement("b")).textContent = `${l.name} (${l.kind}) shape [${l.shape.join(", ")}]`;
       if (l.summary) card.appendChild(document.createElement("div")).textContent = typeof l.summary === "string" ? l.summary : JSON.stringify(l.summary);
       if (l.values) card.appendChild(document.createElement("code")).textContent = JSON.stringify(l.values);
-      if (l.png) { const img = card.appendChild(document.createElement("img")); img.src = l.png; img.alt = l.name; }
+      if (l.png) {
+        const img = card.appendChild(document.createElement("img"));
+        img.src = l.png;
+        img.alt = l.name;
+        img.title = "click: full size";
+        img.onclick = () => showPicture(`${l.name} [${l.shape.join(", ")}]`, l.png);
+      }
     }
   } catch (e) { out.textContent = e.message; }
 }
