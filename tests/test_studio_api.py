@@ -414,6 +414,9 @@ def test_train_streams_epochs_stops_cleanly_and_reports(client, work):
     seen = post(client, "/api/inspect", run="r1", input=[1, 0]).json()
     out = seen["layers"][-1]
     assert out["shape"] == [1] and 0 < out["values"][0] < 1
+    # ... and on a test example of the run's own data (raw, its saved preprocessing applied)
+    r = post(client, "/api/inspect", run="r1", input={"test_index": 0})
+    assert r.status_code == 200 or (r.status_code == 400 and "test" in r.json()["error"]), r.text
     # generate: the run's task answers, or says in one line that it makes nothing
     r = post(client, "/api/generate", run="r1")
     assert r.status_code == 400 and "supervised" in r.json()["error"]

@@ -67,7 +67,7 @@ def _test_example(studio, loaded, folder, index):
         else:
             raw = spec.data.source.load(base)
             x = raw.test[0] if prepared.own_test else (
-                raw.x[prepared.idx["test"]] if len(prepared.idx.get("test", ())) else None)
+                raw.x[prepared.indices["test"]] if len(prepared.indices.get("test", ())) else None)
     if x is None or not len(x):
         raise Refused("this spec's data has no test split; type values instead")
     if index >= len(x):
