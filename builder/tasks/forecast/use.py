@@ -94,8 +94,10 @@ def forecast_run(run_dir, steps: int, out: Path | None = None):
     rows = [[i + 1, labels[i], round(float(v), 4)] for i, v in enumerate(values)]
     write_text(out, csv_text(["step", "time", state.get("column") or "value"], rows))
     plot = out.with_suffix(".png")
+    how = (f"{state.get('column')} from the last window of {len(state['columns'])} columns"
+           if state.get("columns") else "recursive")
     plot_forecast(plot, series, state.get("times"), values, labels,
-                  f"{run.spec.name}: {steps} steps ahead (recursive)")
+                  f"{run.spec.name}: {steps} step{'s' if steps > 1 else ''} ahead ({how})")
     return out, plot, rows
 
 
