@@ -42,7 +42,7 @@ def check_data_vs_model(info, plan: Plan, report: Report):
     have = tuple(info.x_shape)
     if len(want) != len(have) or any(w is not None and w != h for w, h in zip(want, have)):
         fix = (f"add `- reshape: {list(want)}` to data.preprocess"
-               if _size(want) == _size(have) else "change model.input")
+               if _size(want) == _size(have) else f"change model.input to {list(have)}")
         report.error(("model", "input"),
                      f"the data gives examples of shape {list(have)} but model.input is "
                      f"{list(want)}; {fix}")

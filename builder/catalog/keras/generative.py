@@ -94,40 +94,97 @@ class AffineCoupling(keras.layers.Layer):
     sum(s). The last dense layer starts at zero: an untrained flow is the identity.
     `call` is the forward direction (data -> latent); the flow task uses
     `forward` (with the log-determinant) and `inverse` (latent -> data).
+
+    By default one network outputs s and t together. With `scale_net` and
+    `shift_net` (each {hidden, activation, kernel_regularizer}) s and t get
+    networks of their own, as in keras-io's RealNVP. `scale_activation` bounds s:
+    scaled_tanh (a learned factor per value times tanh), tanh, or linear.
     """
 
     def __init__(self, mask="checkerboard", invert=False, hidden=(128, 128),
-                 activation="relu", **kwargs):
+                 activation="relu", kernel_regularizer=None, scale_net=None, shift_net=None,
+                 scale_activation="scaled_tanh", **kwargs):
         super().__init__(**kwargs)
         self.mask_kind = mask
         self.invert = bool(invert)
         self.hidden = [int(h) for h in hidden]
         self.activation = activation
-        self.hidden_layers = [keras.layers.Dense(h, activation=activation, name=f"hidden_{i}")
-                              for i, h in enumerate(self.hidden)]
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.scale_activation = scale_activation
+        default = {"hidden": self.hidden, "activation": activation,
+                   "kernel_regularizer": kernel_regularizer}
+        self.separate = scale_net is not None or shift_net is not None
+        if self.separate:
+            self.nets = {name: self._net_config({**default, **(net or {})})
+                         for name, net in (("scale", scale_net), ("shift", shift_net))}
+            self.net_layers = {name: self._dense_stack(net, f"{name}_")
+                               for name, net in self.nets.items()}
+        else:
+            self.hidden_layers = self._dense_stack(self._net_config(default), "")
+
+    @staticmethod
+    def _net_config(net):
+        return {"hidden": [int(h) for h in net["hidden"]], "activation": net["activation"],
+                "kernel_regularizer": keras.regularizers.get(net.get("kernel_regularizer"))}
+
+    @staticmethod
+    def _dense_stack(net, prefix):
+        return [keras.layers.Dense(h, activation=net["activation"], name=f"{prefix}hidden_{i}",
+                                   kernel_regularizer=net["kernel_regularizer"])
+                for i, h in enumerate(net["hidden"])]
+
+    @staticmethod
+    def _build_stack(layers, width):
+        for layer in layers:
+            layer.build((None, width))
+            width = layer.units
+        return width
 
     def build(self, input_shape):
         shape = tuple(input_shape[1:])
         self.example_shape = shape
         self.size = int(np.prod(shape))
         self.mask = ops.convert_to_tensor(coupling_mask(shape, self.mask_kind, self.invert))
-        width = self.size
-        for layer in self.hidden_layers:
-            layer.build((None, width))
-            width = layer.units
-        self.shift_and_scale = keras.layers.Dense(2 * self.size, kernel_initializer="zeros",
-                                                  name="shift_and_scale")
-        self.shift_and_scale.build((None, width))
-        # s = scale * tanh(raw): bounded log-scales keep early training stable
-        self.scale = self.add_weight(name="scale", shape=(self.size,), initializer="ones")
+        if self.separate:
+            self.out_layers = {}
+            for name, layers in self.net_layers.items():
+                width = self._build_stack(layers, self.size)
+                out = keras.layers.Dense(self.size, kernel_initializer="zeros", name=f"{name}_out",
+                                         kernel_regularizer=self.nets[name]["kernel_regularizer"])
+                out.build((None, width))
+                self.out_layers[name] = out
+        else:
+            width = self._build_stack(self.hidden_layers, self.size)
+            self.shift_and_scale = keras.layers.Dense(2 * self.size, kernel_initializer="zeros",
+                                                      kernel_regularizer=self.kernel_regularizer,
+                                                      name="shift_and_scale")
+            self.shift_and_scale.build((None, width))
+        if self.scale_activation == "scaled_tanh":
+            # s = scale * tanh(raw): bounded log-scales keep early training stable
+            self.scale = self.add_weight(name="scale", shape=(self.size,), initializer="ones")
 
     def _s_t(self, flat):
         h = flat * self.mask
-        for layer in self.hidden_layers:
-            h = layer(h)
-        raw_s, t = ops.split(self.shift_and_scale(h), 2, axis=-1)
+        if self.separate:
+            raw = {}
+            for name, layers in self.net_layers.items():
+                out = h
+                for layer in layers:
+                    out = layer(out)
+                raw[name] = self.out_layers[name](out)
+            raw_s, t = raw["scale"], raw["shift"]
+        else:
+            for layer in self.hidden_layers:
+                h = layer(h)
+            raw_s, t = ops.split(self.shift_and_scale(h), 2, axis=-1)
+        if self.scale_activation == "scaled_tanh":
+            s = self.scale * ops.tanh(raw_s)
+        elif self.scale_activation == "tanh":
+            s = ops.tanh(raw_s)
+        else:
+            s = raw_s
         free = 1.0 - self.mask
-        return self.scale * ops.tanh(raw_s) * free, t * free
+        return s * free, t * free
 
     def _built_for(self, x):
         if not self.built:  # forward/inverse called directly, before any __call__
@@ -156,5 +213,17 @@ class AffineCoupling(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "mask": self.mask_kind, "invert": self.invert,
-                "hidden": self.hidden, "activation": self.activation}
+        config = {**super().get_config(), "mask": self.mask_kind, "invert": self.invert}
+        if not self.separate:  # separate networks carry their own (below)
+            config.update(hidden=self.hidden, activation=self.activation)
+        if self.kernel_regularizer is not None and not self.separate:
+            config["kernel_regularizer"] = keras.regularizers.serialize(self.kernel_regularizer)
+        if self.scale_activation != "scaled_tanh":
+            config["scale_activation"] = self.scale_activation
+        if self.separate:  # the defaults above are folded into each network's own keys
+            for name, net in self.nets.items():
+                reg = net["kernel_regularizer"]
+                config[f"{name}_net"] = {
+                    "hidden": net["hidden"], "activation": net["activation"],
+                    "kernel_regularizer": keras.regularizers.serialize(reg) if reg else None}
+        return config

@@ -3,6 +3,9 @@
 `apply_to` says what gets scaled: the input (default), the target (a regression
 target in large units) or both with the same statistics (a series whose windows
 and next values are the same quantity). Statistics come from the training split.
+With several series side by side (windows [n, window, columns] from a multivariate
+`timeseries`), `both` scales each column on its own statistics and the target on
+the target's: temperature and pressure never share one scale.
 """
 from __future__ import annotations
 
@@ -29,23 +32,31 @@ class Affine(Step):
             return self.stats(np.asarray(x, "float32"), 0)
         if self.apply_to == "target":
             return self.stats(np.asarray(need_target(y, self.kind), "float32"), 0)
-        return self.stats(np.asarray(x, "float32"), None)  # both: one scalar pair
+        x = np.asarray(x, "float32")
+        if x.ndim == 3 and x.shape[-1] > 1 and y is not None:  # several series, one target
+            columns = self.stats(x.reshape(-1, x.shape[-1]), 0)  # one pair per column
+            target = self.stats(np.asarray(y, "float32"), None)
+            return {**columns, "target_shift": target["shift"], "target_factor": target["factor"]}
+        return self.stats(x, None)  # both: one scalar pair
 
-    def forward(self, v, state):
-        shift = np.asarray(state["shift"], "float32")
-        return ((np.asarray(v, "float32") - shift) / np.asarray(state["factor"], "float32"))
+    def forward(self, v, state, target=False):
+        key = "target_" if target and "target_shift" in state else ""
+        shift = np.asarray(state[key + "shift"], "float32")
+        return ((np.asarray(v, "float32") - shift) / np.asarray(state[key + "factor"], "float32"))
 
     def apply(self, x, y, state, rng=None):
         if self.apply_to in ("input", "both"):
             x = self.forward(x, state)
         if self.apply_to in ("target", "both") and y is not None:
-            y = self.forward(y, state)
+            y = self.forward(y, state, target=True)
         return x, y
 
     def invert_target(self, y, state):
         if self.apply_to == "input":
             return y
-        return (y * np.asarray(state["factor"]) + np.asarray(state["shift"])).astype("float32")
+        key = "target_" if "target_shift" in state else ""
+        return (y * np.asarray(state[key + "factor"]) + np.asarray(state[key + "shift"])
+                ).astype("float32")
 
     def info(self, info):
         return info.with_(x_dtype="float32") if self.apply_to != "target" else info

@@ -153,10 +153,15 @@ def save_time_plot(fig, ax, ticks, names, title, path, n_ticks):
 
 
 def saved_state(spec, data, season) -> dict:
-    """forecast.json: the series (its tail if long) and times, for `kspec forecast`."""
+    """forecast.json: the target series (its tail if long) and times, for `kspec forecast`;
+    with several input columns also their last window (what the next forecast reads)."""
     source = spec.data.source
     series = np.asarray(data.series, "float64")
     times = data.source_state.get("times")
-    return {"column": source.column, "window": source.window, "horizon": source.horizon,
-            "season": season, "series": series[-MAX_SAVED:].tolist(),
-            "times": times[-MAX_SAVED:] if times else None}
+    state = {"column": source.target_column, "window": source.window,
+             "horizon": source.horizon, "season": season, "series": series[-MAX_SAVED:].tolist(),
+             "times": times[-MAX_SAVED:] if times else None}
+    if source.columns is not None:  # multivariate: the last window of every input column
+        state["columns"] = source.inputs
+        state["last_window"] = data.source_state["last_window"]
+    return state

@@ -32,13 +32,16 @@ def train(loaded, out=None, epochs=None, verbose=None):
         for part, values in scored.metrics.items():
             metrics.setdefault(part, {}).update(values)
         metrics["baselines"] = scored.baselines
-        metrics["units"] = f"rmse and mae in the units of {spec.data.source.column}"
+        metrics["units"] = f"rmse and mae in the units of {spec.data.source.target_column}"
         source = spec.data.source
         series = np.asarray(data.series, "float64")
         times = fc.time_labels(data.source_state, len(series))
         fc.write_test_table(run, scored, series, times, source.window, source.horizon, season)
         part = scored.baselines.get("on", "test")
         title = f"{spec.name}: one step ahead"
+        if source.columns is not None:  # multivariate: say what is forecast, from what
+            title = f"{spec.name}: {source.target_column} one step ahead, from " \
+                    f"{len(source.inputs)} columns"
         if part in scored.metrics:
             title += f"; {part} RMSE {scored.metrics[part]['rmse']:.4g}" + "".join(
                 f", {name} {b['rmse']:.4g}" for name, b in scored.baselines.items()

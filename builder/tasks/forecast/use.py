@@ -1,5 +1,9 @@
 """`kspec forecast RUN --steps N`: continue a forecasting run's series recursively
-(each prediction becomes the last value of the next window), as a CSV and a plot."""
+(each prediction becomes the last value of the next window), as a CSV and a plot.
+
+A multivariate run (several input columns, one target) cannot feed its forecasts
+back: the other columns' future is unknown. It forecasts directly from the last
+window of every column, up to its horizon."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,6 +52,25 @@ def recursive_forecast(model, saved, history, window: int, steps: int) -> np.nda
     return np.asarray(out[:steps])
 
 
+def direct_forecast(run, state: dict, file: Path, steps: int) -> np.ndarray:
+    """The `horizon` values after the series, from the last window of all input columns."""
+    columns, horizon = state["columns"], int(state["horizon"])
+    if steps > horizon:
+        raise DataLoadError(
+            f"this run forecasts {state.get('column')} from {len(columns)} columns "
+            f"({', '.join(columns)}); their future is unknown, so forecasts cannot be fed "
+            f"back: it predicts the {horizon} value(s) after the series. Use --steps "
+            f"{horizon}, or train with `horizon: {steps}`")
+    try:
+        x = np.asarray(state["last_window"], "float32")
+        if x.shape != (int(state["window"]), len(columns)):
+            raise ValueError(f"last_window is {list(x.shape)}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataLoadError(f"{file} is damaged ({exc}); train the spec again") from None
+    y = np.asarray(run.model(run.saved.inputs(x[None]), training=False), "float64")
+    return np.asarray(run.saved.outputs(y), "float64").reshape(-1)[:steps]
+
+
 def forecast_run(run_dir, steps: int, out: Path | None = None):
     """-> (csv path, plot path, rows) for `kspec forecast RUN_DIR --steps N`."""
     file = Path(run_dir) / FORECAST_FILE
@@ -62,14 +85,19 @@ def forecast_run(run_dir, steps: int, out: Path | None = None):
             raise ValueError("series and window do not fit")
     except (KeyError, TypeError, ValueError) as exc:
         raise DataLoadError(f"{file} is damaged ({exc}); train the spec again") from None
-    values = recursive_forecast(run.model, run.saved, series, window, steps)
+    if state.get("columns"):
+        values = direct_forecast(run, state, file, steps)
+    else:
+        values = recursive_forecast(run.model, run.saved, series, window, steps)
     labels = next_times(state.get("times"), steps)
     out = Path(out) if out is not None else run.path / f"forecast_{steps}.csv"
     rows = [[i + 1, labels[i], round(float(v), 4)] for i, v in enumerate(values)]
     write_text(out, csv_text(["step", "time", state.get("column") or "value"], rows))
     plot = out.with_suffix(".png")
+    how = (f"{state.get('column')} from the last window of {len(state['columns'])} columns"
+           if state.get("columns") else "recursive")
     plot_forecast(plot, series, state.get("times"), values, labels,
-                  f"{run.spec.name}: {steps} steps ahead (recursive)")
+                  f"{run.spec.name}: {steps} step{'s' if steps > 1 else ''} ahead ({how})")
     return out, plot, rows
 
 
