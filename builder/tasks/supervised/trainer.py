@@ -27,7 +27,17 @@ def adapt_normalization(model, plan, x_train):
 
 
 def compile_model(model, train, extra_metrics=(), **speed):
-    """`speed`: compile's steps_per_execution / jit_compile (speed.compile_options)."""
+    """`speed`: compile's steps_per_execution / jit_compile (speed.compile_options).
+    With train.outputs, each output gets its loss, weight and metrics by name (Keras logs
+    them as NAME_loss and NAME_metric)."""
+    outputs = getattr(train, "outputs", None)
+    if outputs:
+        model.compile(optimizer=train.optimizer.build(),
+                      loss={name: o.loss.build() for name, o in outputs.items()},
+                      loss_weights={name: o.weight for name, o in outputs.items()},
+                      metrics={name: [m.build() for m in o.metrics] for name, o in
+                               outputs.items() if o.metrics} or None, **speed)
+        return
     model.compile(optimizer=train.optimizer.build(), loss=train.loss.build(),
                   metrics=[m.build() for m in train.metrics] + list(extra_metrics) or None,
                   **speed)
@@ -141,5 +151,6 @@ def write_run(run: RunFolder, loaded, model, history, metrics, data):
     keys = list(history)
     rows = [[i + 1] + [float(history[k][i]) for k in keys] for i in range(len(history[keys[0]]))]
     run.write_csv("history.csv", ["epoch"] + keys, rows)
-    learning_curves(history, run.file("learning_curves.png"), loaded.spec.name)
+    learning_curves(history, run.file("learning_curves.png"), loaded.spec.name,
+                    list(getattr(loaded.spec.train, "outputs", None) or ()))
     write_report(run, loaded, history, model, data)  # report.html: needs every file above

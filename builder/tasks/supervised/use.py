@@ -121,13 +121,36 @@ def read_inputs(run: Run, input_path, resize: bool = False):
 def predict_run(run_dir, input_path, resize: bool = False) -> Predictions:
     run = open_run(run_dir)
     _, names, x = read_inputs(run, input_path, resize)
+    per_output = getattr(run.spec.train, "outputs", None)
+    if per_output:
+        return tabulate_outputs(run, names, run.model.predict(x, batch_size=256, verbose=0),
+                                per_output)
     outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
     return tabulate(run, names, outputs)
 
 
-def tabulate(run: Run, names, outputs) -> Predictions:
-    classes = run.saved.class_names
-    task = getattr(run.loss, "task", None)
+def tabulate_outputs(run: Run, names, predicted, per_output) -> Predictions:
+    """Several outputs: one group of columns per output, each named after it (`diagnosis`,
+    `diagnosis_p(benign)`, `radius`), in the order of train.outputs."""
+    if not isinstance(predicted, (list, tuple)):
+        predicted = [predicted]
+    classes = run.saved.class_names if isinstance(run.saved.class_names, dict) else {}
+    header, columns, raw = ["example"], [], {}
+    for (name, o), p in zip(per_output.items(), predicted):
+        p = np.asarray(p)
+        raw[name] = p
+        one = tabulate(run, names, p, loss=o.loss, classes=classes.get(name))
+        header += [name if h == "prediction" else f"{name}_{h.removeprefix('prediction_')}"
+                   if h.startswith("prediction_") else f"{name}_{h}" for h in one.header[1:]]
+        columns.append([r[1:] for r in one.rows])
+    rows = [[n] + [v for group in groups for v in group] for n, *groups in zip(names, *columns)]
+    return Predictions(header, rows, raw)
+
+
+def tabulate(run: Run, names, outputs, loss=None, classes=None) -> Predictions:
+    """`loss`, `classes`: one output's of several (default: the run's one loss)."""
+    classes = classes if loss is not None else run.saved.class_names
+    task = getattr(loss if loss is not None else run.loss, "task", None)
     flat = outputs.reshape(len(outputs), -1)
     if task == "binary" and flat.shape[1] == 1:
         names2 = classes if classes and len(classes) == 2 else ["0", "1"]
@@ -145,7 +168,19 @@ def tabulate(run: Run, names, outputs) -> Predictions:
 
 
 def write_predictions(pred: Predictions, out: Path | None) -> str | None:
-    """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text."""
+    """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text.
+    Several outputs go to an .npz (one array per output, by name), not an .npy."""
+    if out is not None and isinstance(pred.outputs, dict) and out.suffix.lower() in (".npy",
+                                                                                    ".npz"):
+        if out.suffix.lower() == ".npy":
+            raise DataLoadError(f"{out}: this model has {len(pred.outputs)} outputs "
+                                f"({', '.join(pred.outputs)}) and an .npy holds one array; "
+                                f"write --out {out.with_suffix('.npz').name} (one array per "
+                                "output) or a .csv")
+        with atomic_path(out) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **pred.outputs)
+        return None
     if out is not None and out.suffix.lower() == ".npy":
         with atomic_path(out) as tmp:
             np.save(tmp, pred.outputs)
