@@ -67,15 +67,31 @@ SUPERVISED = {"accuracy": True, "balanced_accuracy": True, "min_class_accuracy":
 GRADED_TASKS = ("supervised",) + tuple(TASK_METRICS)
 
 
-def names(task: str) -> list[str]:
-    """The metrics a train check of a `task` rubric may name."""
+def names(task: str, outputs=()) -> list[str]:
+    """The metrics a train check of a `task` rubric may name; with the `outputs` of
+    teacher's data that has a target per output, each output's as Keras names them
+    (NAME_accuracy, NAME_mae, ...) instead of the one-output names."""
+    if task == "supervised" and outputs:
+        return [f"{o}_{m}" for o in outputs for m in SUPERVISED]
     return list(SUPERVISED) if task == "supervised" else list(TASK_METRICS.get(task, {}))
+
+
+def output_metric(metric: str, outputs) -> tuple[str, str] | None:
+    """'diagnosis_accuracy' -> ('diagnosis', 'accuracy') for an output of `outputs`."""
+    for o in sorted(outputs, key=len, reverse=True):
+        if metric.startswith(o + "_") and metric[len(o) + 1:] in SUPERVISED:
+            return o, metric[len(o) + 1:]
+    return None
 
 
 def higher_is_better(metric: str, task: str = "supervised") -> bool | None:
     """None for a name the task does not report (rubric check refuses it)."""
     if task == "supervised":
-        return SUPERVISED.get(metric)
+        if metric in SUPERVISED:
+            return SUPERVISED[metric]
+        base = next((m for m in sorted(SUPERVISED, key=len, reverse=True)
+                     if metric.endswith("_" + m)), None)  # an output's: NAME_metric
+        return None if base is None else SUPERVISED[base]
     m = TASK_METRICS.get(task, {}).get(metric)
     return None if m is None else m.higher
 

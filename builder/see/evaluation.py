@@ -72,7 +72,9 @@ def per_output(model, data, spec) -> dict:
         predicted = [predicted]
     names = data.class_names if isinstance(data.class_names, dict) else {}
     out = {}
-    for (name, o), p in zip(spec.train.outputs.items(), predicted):
+    by_name = dict(zip(model.output_names, predicted))  # the model's order, not train's
+    for name, o in spec.train.outputs.items():
+        p = by_name[name]
         facts = {"classification": None, "baselines": None}
         if o.loss.task in CLASSIFIERS:
             facts["classification"] = classify(np.asarray(p), y[name],

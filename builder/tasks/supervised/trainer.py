@@ -43,7 +43,8 @@ def compile_model(model, train, extra_metrics=(), **speed):
                   **speed)
 
 
-def evaluate(model, splits: dict, batch_size: int) -> dict:
+def evaluate(model, splits: dict, batch_size: int, outputs=None) -> dict:
+    """{part: {metric: value}}; `outputs`: train.outputs (several outputs)."""
     out = {}
     for part in ("train", "validation", "test"):
         if part in splits:
@@ -51,7 +52,21 @@ def evaluate(model, splits: dict, batch_size: int) -> dict:
             out[part] = {k: float(v) for k, v in
                          model.evaluate(x, y, batch_size=batch_size, verbose=0,
                                         return_dict=True).items()}
+            if outputs and len(outputs) > 1:
+                out[part].update(output_losses(model, x, y, outputs, batch_size))
     return out
+
+
+def output_losses(model, x, y, outputs, batch_size: int) -> dict:
+    """NAME_loss of each output over the whole split. Keras (3.15) averages its per-output
+    loss trackers over batches without weighting them by size, so a short last batch
+    counts as much as a full one and the values depend on batch_size (its total `loss`
+    is right); kspec reports the mean over the examples, as the total is."""
+    predicted = model.predict(x, batch_size=batch_size, verbose=0)
+    by_name = dict(zip(model.output_names, predicted if isinstance(predicted, (list, tuple))
+                       else [predicted]))
+    return {f"{name}_loss": float(o.loss.build()(y[name], by_name[name]))
+            for name, o in outputs.items()}
 
 
 def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
@@ -131,7 +146,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             if then:  # a second phase (transfer's fine-tuning); not resumable on its own
                 history = then(model, lambda n: _fit(model, train_ds, steps, val_ds, n, t, run,
                                                      verbose), history)
-        metrics = evaluate(model, data.splits, batch)
+        metrics = evaluate(model, data.splits, batch, getattr(t, "outputs", None))
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})

@@ -50,6 +50,10 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256,
             y = targets(run.model, x, y)
         out[part] = {k: float(v) for k, v in run.model.evaluate(
             x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
+        per_output = getattr(run.spec.train, "outputs", None)
+        if per_output and len(per_output) > 1:  # Keras' own are off (trainer.output_losses)
+            from .trainer import output_losses
+            out[part].update(output_losses(run.model, x, y, per_output, batch_size))
         out[part]["examples"] = int(len(x))
     return out
 
@@ -72,8 +76,9 @@ def labelled_data(run: Run, path: Path):
         loaded = other.spec.data.source.load(path.parent)
         x, y = loaded.x, loaded.y
         if loaded.test is not None:
+            from ...data.multi import concat
             x = np.concatenate([x, loaded.test[0]])
-            y = None if y is None else np.concatenate([y, loaded.test[1]])
+            y = None if y is None else concat(y, loaded.test[1])
     else:
         from ...data.inputs import read_labelled_input
         x, y = read_labelled_input(path, run.saved)
@@ -136,8 +141,9 @@ def tabulate_outputs(run: Run, names, predicted, per_output) -> Predictions:
         predicted = [predicted]
     classes = run.saved.class_names if isinstance(run.saved.class_names, dict) else {}
     header, columns, raw = ["example"], [], {}
-    for (name, o), p in zip(per_output.items(), predicted):
-        p = np.asarray(p)
+    by_name = dict(zip(run.model.output_names, predicted))  # the model's order
+    for name, o in per_output.items():
+        p = np.asarray(by_name[name])
         raw[name] = p
         one = tabulate(run, names, p, loss=o.loss, classes=classes.get(name))
         header += [name if h == "prediction" else f"{name}_{h.removeprefix('prediction_')}"
