@@ -376,3 +376,20 @@ def test_grading_scores_each_output_by_its_keras_name(tmp_path):
     with pytest.raises(NotScored, match="the assignment's data has a target per output "
                                         "\\(diagnosis, radius\\); the submission trains one"):
         train_runs(loaded, one_output, [0], 1, ["diagnosis_accuracy"], time.monotonic() + 60)
+
+
+def test_one_output_takes_train_loss_and_one_target(cli, tmp_path):
+    one = spec_with("s['model']['outputs'] = ['radius']; del s['model']['layers'][1]")
+    result = cli("validate", write(tmp_path, one))
+    assert "train.outputs: train.outputs is for a model with several outputs; this one has " \
+           "one (radius): use train.loss and train.metrics" in result.stdout + result.stderr
+    one["train"] = {"loss": "mse", "metrics": ["mae"]}
+    result = cli("validate", write(tmp_path, one))
+    assert "data.source.sklearn.target: a target per output is for a model with several " \
+           "outputs" in result.stdout + result.stderr
+    # one feature as the one target: out of the inputs, a regression target
+    one["data"]["source"]["sklearn"]["target"] = "mean radius"
+    assert cli("validate", write(tmp_path, one)).exit_code == 0
+    one["model"]["input"] = [30]
+    result = cli("validate", write(tmp_path, one))
+    assert "the data gives examples of shape [29] but model.input is [30]" in result.stderr

@@ -15,13 +15,25 @@ def several(spec, plan: Plan) -> bool:
     return len(plan.outputs) > 1 or getattr(spec.train, "outputs", None) is not None
 
 
+def check_one_target(spec, plan: Plan, report: Report) -> bool:
+    """A one-output model takes train.loss and one target; a target per output (a
+    mapping) would hand Keras a dict it cannot fit. True when fine."""
+    source = spec.data.source
+    targets = source.target_names()
+    if targets is None:
+        return True
+    report.error(("data", "source", source.kind, source.targets_field),
+                 f"a target per output is for a model with several outputs; this one has one "
+                 f"({', '.join(plan.outputs)}): write {source.targets_field}: "
+                 f"{next(iter(targets.values()))}")
+    return False
+
+
 def logged_names(spec) -> list[str]:
     """What Keras logs for per-output training: the total loss, NAME_loss for each output
     (when there are several), NAME_metric for each of its metrics."""
     outputs = spec.train.outputs
-    names = ["loss"]
-    if len(outputs) > 1:
-        names += [f"{name}_loss" for name in outputs]
+    names = ["loss"] + [f"{name}_loss" for name in outputs]
     return names + [f"{name}_{m.kind}" for name, o in outputs.items() for m in o.metrics]
 
 
@@ -34,6 +46,10 @@ def check_outputs(spec, plan: Plan, info: DataInfo, report: Report) -> bool:
     (then each output can be checked against its own target)."""
     names = list(plan.outputs)
     train = spec.train.outputs
+    if len(names) == 1:
+        report.error(("train", "outputs"), f"train.outputs is for a model with several outputs; "
+                     f"this one has one ({names[0]}): use train.loss and train.metrics")
+        return False
     if train is None:
         report.error(("model", "outputs"),
                      f"this model has {len(names)} outputs ({', '.join(names)}); give each its "

@@ -66,10 +66,10 @@ class Sklearn(Source):
     classes: list[int] | None = Field(
         None, min_length=2, description="keep only these classes, relabelled 0, 1, ... in this "
         "order (e.g. [5, 6, 7, 8, 9]: a transfer target set); default: all")
-    target: dict[str, str] | None = Field(
-        None, description="several outputs: output name -> `target` (the set's labels) or a "
-        "feature name (that feature is then a target, not an input), e.g. {diagnosis: "
-        "target, radius: mean radius}; default: one output, the set's labels")
+    target: str | dict[str, str] | None = Field(
+        None, description="what to predict: `target` (the set's labels, the default) or a "
+        "feature name (that feature is then a target, not an input); several outputs: output "
+        "name -> either, e.g. {diagnosis: target, radius: mean radius}")
 
     @model_validator(mode="after")
     def _classes_exist(self):
@@ -89,18 +89,26 @@ class Sklearn(Source):
         return self
 
     def target_names(self):
-        return self.target
+        return self.target if isinstance(self.target, dict) else None
+
+    def columns(self) -> dict:
+        """output name -> target ('' for the one output of `target: NAME`)."""
+        if isinstance(self.target, str):
+            return {"": self.target}
+        return dict(self.target or {})
 
     def feature_targets(self) -> list[str]:
         """The features this spec makes targets (taken out of the inputs)."""
-        return [c for c in (self.target or {}).values() if c != "target"]
+        return [c for c in self.columns().values() if c != "target"]
 
     def info(self):
         _, shape, labels, n, _ = SKLEARN_SETS[self.name]
         n = len(self.classes) if self.classes else n
         info = DataInfo(shape, labels, n, x_dtype="uint8" if len(shape) == 3 else "float32")
-        if self.target is None:
+        if self.target is None or self.target == "target":
             return info
+        if isinstance(self.target, str):  # one feature as the one (regression) target
+            return DataInfo((shape[0] - 1,), "continuous", y_shape=(1,))
         each = {out: DataInfo(None, labels, n) if col == "target" else
                 DataInfo(None, "continuous", y_shape=(1,)) for out, col in self.target.items()}
         return DataInfo((shape[0] - len(set(self.feature_targets())),), None, targets=each)
@@ -113,12 +121,13 @@ class Sklearn(Source):
 
     def _features(self) -> list[str]:
         features = FEATURE_NAMES[self.name]
-        for out, col in self.target.items():
+        for out, col in self.columns().items():
             if col != "target" and col not in features:
                 from ...core.base import did_you_mean
                 self.fail(f"{self.name} has no feature '{col}'"
                           f"{did_you_mean(col, features + ['target'])}; a target is `target` "
-                          "(the set's labels) or one of its features", "target", out)
+                          "(the set's labels) or one of its features",
+                          *(("target", out) if out else ("target",)))
         return features
 
     def load(self, base_dir):
@@ -128,7 +137,12 @@ class Sklearn(Source):
             return Loaded(x, y, class_names=names)
         fn, _, labels, _, _ = SKLEARN_SETS[self.name]
         bunch = getattr(sklearn.datasets, fn)()
-        if self.target is not None:
+        if isinstance(self.target, str) and self.target != "target":
+            one = self._load_targets(bunch, labels)  # a feature as the one target
+            one.y, one.class_names = one.y[""], None
+            one.state = {"table": one.state["table"], "target": self.target}
+            return one
+        if isinstance(self.target, dict):
             return self._load_targets(bunch, labels)
         y = bunch.target.astype("int64" if labels == "integer" else "float32")
         names = list(getattr(bunch, "target_names", [])) or None
@@ -151,7 +165,7 @@ class Sklearn(Source):
         keep = np.isin(labels_y, self.classes) if self.classes else np.ones(len(x), bool)
         names = [str(n) for n in getattr(bunch, "target_names", [])] or None
         y, classes = {}, {}
-        for out, col in self.target.items():
+        for out, col in self.columns().items():
             if col == "target":
                 ids = labels_y[keep]
                 y[out] = relabel(self.classes, ids) if self.classes else ids.astype(
@@ -165,7 +179,7 @@ class Sklearn(Source):
         x = x[keep][:, [features.index(f) for f in inputs]]
         return Loaded(x, y, feature_names=inputs, class_names=classes,
                       state={"table": TableCodec(inputs).to_json(),
-                             "targets": dict(self.target)})
+                             "targets": self.columns()})
 
 
 def relabel(classes: list[int], y) -> np.ndarray:

@@ -24,7 +24,7 @@ class Supervised(Task):
             report.error(("data", "source", "inline", "y"),
                          "supervised training needs targets: add y, one per example of x "
                          "(e.g. y: [0, 1, 1, 0])")
-        from ...spec.outputs import check_outputs, lint_outputs, several
+        from ...spec.outputs import check_one_target, check_outputs, lint_outputs, several
         plan = plans["model"]
         check_monitors(spec, report)
         if several(spec, plan):  # train.outputs: a loss, weight and metrics per output
@@ -33,7 +33,8 @@ class Supervised(Task):
                 if not report.errors:
                     lint_outputs(spec, plan, info, report)
             return
-        if not check_one_output(self.name, plan, report):
+        if not check_one_output(self.name, plan, report) or not check_one_target(
+                spec, plan, report):
             return
         check_data_vs_model(info, plan, report)
         if not report.errors:

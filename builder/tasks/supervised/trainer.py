@@ -52,7 +52,7 @@ def evaluate(model, splits: dict, batch_size: int, outputs=None) -> dict:
             out[part] = {k: float(v) for k, v in
                          model.evaluate(x, y, batch_size=batch_size, verbose=0,
                                         return_dict=True).items()}
-            if outputs and len(outputs) > 1:
+            if outputs:
                 out[part].update(output_losses(model, x, y, outputs, batch_size))
     return out
 

@@ -51,7 +51,7 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256,
         out[part] = {k: float(v) for k, v in run.model.evaluate(
             x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
         per_output = getattr(run.spec.train, "outputs", None)
-        if per_output and len(per_output) > 1:  # Keras' own are off (trainer.output_losses)
+        if per_output:  # Keras' own are off (trainer.output_losses)
             from .trainer import output_losses
             out[part].update(output_losses(run.model, x, y, per_output, batch_size))
         out[part]["examples"] = int(len(x))
