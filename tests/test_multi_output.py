@@ -227,7 +227,8 @@ def test_the_run_folder_shows_each_output(bundled_run):
     assert {"val_diagnosis_accuracy", "val_radius_loss"} <= set(header)
     evaluation = json.loads((out / "evaluation.json").read_text())["outputs"]
     assert evaluation["diagnosis"]["classification"]["classes"] == ["malignant", "benign"]
-    assert evaluation["radius"]["baselines"]["predict the mean"]["mae"] > 2.5  # the model: ~1.2
+    baseline = evaluation["radius"]["baselines"]["predict the mean"]  # in the output's terms
+    assert baseline["mean_absolute_error"] > 2.5 and baseline["loss"] > 10  # the model: 1.2, 2.3
     html = (out / "report.html").read_text()
     assert '<section id="output-diagnosis"><h2>Output diagnosis</h2>' in html
     assert '<section id="output-radius"><h2>Output radius</h2>' in html
@@ -358,6 +359,8 @@ def test_grading_scores_each_output_by_its_keras_name(tmp_path):
     loaded = load_rubric(path)
     assert not check_rubric(loaded).errors
     assert task_metrics.higher_is_better("radius_mae") is False
+    assert task_metrics.output_metric("radius_mean_absolute_error", ["radius"]) == (
+        "radius", "mae")
     # a one-output metric name on a two-target assignment: refused at its line
     rubric["checks"][0]["train"]["metric"] = "accuracy"
     path.write_text(yaml.safe_dump(rubric, sort_keys=False))

@@ -81,9 +81,24 @@ def per_output(model, data, spec) -> dict:
                                                data.splits["train"][1][name], o.loss,
                                                names.get(name), part)
         elif part != "train":
-            facts["baselines"] = mean_baseline(data.splits["train"][1][name], y[name], part)
+            facts["baselines"] = in_output_terms(
+                mean_baseline(data.splits["train"][1][name], y[name], part), o)
         out[name] = facts
     return out
+
+
+def in_output_terms(baselines: dict, o) -> dict:
+    """The mean baseline under the names the output logs (its loss, its metrics), so the
+    report puts it in the same columns; mse and mae stay where nothing matches."""
+    values = baselines["predict the mean"]
+    known = {"mean_squared_error": values["mse"], "mean_absolute_error": values["mae"],
+             "root_mean_squared_error": float(np.sqrt(values["mse"]))}
+    named = {}
+    if o.loss.kind in known:
+        named["loss"] = known[o.loss.kind]
+    named.update({m.kind: known[m.kind] for m in o.metrics if m.kind in known})
+    return {"predict the mean": (named or {"mse": values["mse"], "mae": values["mae"]})
+            | {"note": values["note"]}}
 
 
 def classify(p, y, train_y, loss, class_names, part) -> dict | None:

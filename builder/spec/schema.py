@@ -159,9 +159,12 @@ class OutputTrain(Strict):
                                      description="logged as NAME_metric, e.g. label_accuracy")
 
 
-class OutputsTrain(TrainSpec):
+class SupervisedTrain(TrainSpec):
     """supervised's train section: one `loss` (and `metrics`) for a model with one output,
     or `outputs:` (a loss, a weight and metrics per output) for a model with several."""
+    # for editors, what _loss_or_outputs checks first: one of the two is there
+    model_config = {**TrainSpec.model_config, "json_schema_extra": {
+        "anyOf": [{"required": ["loss"]}, {"required": ["outputs"]}]}}
     loss: LossRef | None = Field(None, description="what training minimises (one output)")
     outputs: dict[str, OutputTrain] | None = Field(
         None, description="several outputs: output name -> {loss, weight, metrics}, instead "

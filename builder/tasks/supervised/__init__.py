@@ -4,7 +4,7 @@ trainer.py fits it and writes the run folder (the sequence tasks reuse its loop)
 use.py answers `kspec evaluate` and `kspec predict` on its runs."""
 from __future__ import annotations
 
-from ...spec.schema import OutputsTrain
+from ...spec.schema import SupervisedTrain
 from ..base import TASKS, Task
 
 
@@ -12,7 +12,7 @@ from ..base import TASKS, Task
 class Supervised(Task):
     name = "supervised"
     doc = "one model learns to map inputs to labels (classification or regression)"
-    train_schema = OutputsTrain
+    train_schema = SupervisedTrain
     use_commands = ("evaluate", "predict")
     run_files = Task.run_files + ("model.keras",)
 
