@@ -157,7 +157,6 @@ class Sklearn(Source):
                       class_names=[str(n) for n in names] if names is not None else None,
                       state=state)
 
-
     def _load_targets(self, bunch, labels) -> Loaded:
         """Several outputs: each output's target is the set's labels or a feature column."""
         features = self._features()
