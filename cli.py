@@ -350,7 +350,7 @@ def evaluate(run_dir, data_file):
               help="raw inputs: a .csv with a header row, .npy/.npz, an image or a folder of "
                    "images, or a text prompt for a language model")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="write here (.csv, or .npy for the raw outputs); default: print")
+              help="write here (.csv, or .npy for the raw outputs; .npz for a model with several outputs); default: print")
 @click.option("--length", type=click.IntRange(min=1), default=200,
               help="language models: tokens to generate")
 @click.option("--temperature", type=click.FloatRange(min=0), default=1.0,

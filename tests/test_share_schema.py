@@ -53,8 +53,8 @@ def test_schema_describes_fields_with_descriptions_and_defaults():
     assert "fully connected" in dense["description"]
     assert params["required"] == ["units"] and "units" in params["properties"]
     assert "neurons" in json.dumps(params["properties"]["units"])
-    assert prop("TrainSpec", "epochs")["default"] == 10
-    assert prop("TrainSpec", "optimizer")["default"] == "adam"
+    assert prop("SupervisedTrain", "epochs")["default"] == 10  # supervised's train section
+    assert prop("SupervisedTrain", "optimizer")["default"] == "adam"
     assert "fraction held out for validation" in json.dumps(prop("SplitSpec", "validation"))
     assert dense["anyOf"][1]["type"] == "integer"  # `dense: 8`, the positional form
     assert "flatten" in defs["layer"]["anyOf"][0]["enum"]  # a bare name

@@ -47,33 +47,60 @@ def check_fits(prepared, plan, spec, loss=None):
                if size_w == np.prod(have) else f"set model.input to {list(have)}")
         raise DataLoadError(f"{src} gives examples of shape {_fmt(have)} after preprocessing "
                             f"but model.input is {_fmt(want)}; {fix}", ("model", "input"))
-    outputs = plan.output_nodes()
-    if y is None or len(outputs) != 1 or outputs[0].shape is None:
+    if y is None:
         return
-    node = outputs[0]
-    width = node.shape[-1]
-    where = node.path + (("units",) if hasattr(node.layer, "units") else ())
-    task = getattr(loss if loss is not None else spec.train.loss, "task", None)
+    losses = output_losses(spec.train, loss)
+    nodes = {n.name: n for n in plan.output_nodes()}
+    if isinstance(y, dict):  # several outputs: each against its own target
+        for name, out_loss in losses.items():
+            labels = np.concatenate([v[1][name].reshape(len(v[1][name]), -1)
+                                     for v in prepared.splits.values() if v[1] is not None])
+            check_target(nodes.get(name), y[name], labels, out_loss, src,
+                         ("train", "outputs", name, "loss"), f"the target of {name}")
+        return
+    if len(nodes) != 1:
+        return
     labels = np.concatenate([v[1].reshape(len(v[1]), -1) for v in prepared.splits.values()
                              if v[1] is not None])
+    check_target(next(iter(nodes.values())), y, labels, losses[None], src, ("train", "loss"),
+                 "")
+
+
+def output_losses(train, loss=None) -> dict:
+    """output name -> its loss (train.outputs), or {None: the one loss}."""
+    outputs = getattr(train, "outputs", None)
+    if outputs:
+        return {name: o.loss for name, o in outputs.items()}
+    return {None: loss if loss is not None else train.loss}
+
+
+def check_target(node, y, labels, loss, src, loss_path, what):
+    """One output against its target's values: class ids in range, shapes that match."""
+    if node is None or node.shape is None:
+        return
+    width = node.shape[-1]
+    where = node.path + (("units",) if hasattr(node.layer, "units") else ())
+    task = getattr(loss, "task", None)
+    of = f" ({what})" if what else ""
     is_ids = y.ndim == 1 and y.dtype.kind in "iu"
     if is_ids and task in ("sparse_multiclass", "binary") and labels.size:
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0:
-            raise DataLoadError(f"{src} has a negative class label ({lo}); class ids start at 0",
-                                ("data", "source"))
+            raise DataLoadError(f"{src} has a negative class label{of} ({lo}); class ids "
+                                "start at 0", ("data", "source"))
         if task == "sparse_multiclass" and width is not None and hi >= width:
-            raise DataLoadError(f"{src} has class labels up to {hi} ({hi + 1} classes) but the "
-                                f"last layer ({node.name}) outputs {width}; use units: {hi + 1}",
-                                where)
+            raise DataLoadError(f"{src} has class labels{of} up to {hi} ({hi + 1} classes) but "
+                                f"the {'output' if what else 'last'} layer ({node.name}) outputs {width}; use units: "
+                                f"{hi + 1}", where)
         if task == "binary" and hi > 1:
-            raise DataLoadError(f"{src} has class labels up to {hi} ({hi + 1} classes) but "
-                                f"{spec.train.loss.kind} is for labels 0 and 1; use "
+            raise DataLoadError(f"{src} has class labels{of} up to {hi} ({hi + 1} classes) but "
+                                f"{loss.kind} is for labels 0 and 1; use "
                                 f"sparse_categorical_crossentropy with {hi + 1} softmax units",
-                                ("train", "loss"))
+                                loss_path)
         return
     per_example = tuple(y.shape[1:])
     if per_example and not (per_example == (1,) and width == 1) and not _matches(node.shape, per_example):
-        raise DataLoadError(f"{src} gives targets of shape {_fmt(per_example)} per example but "
-                            f"the model outputs {_fmt(node.shape)} (last layer {node.name})",
+        raise DataLoadError(f"{src} gives targets{of} of shape {_fmt(per_example)} per example "
+                            f"but the model outputs {_fmt(node.shape)} ({'output' if what else 'last'} layer "
+                            f"{node.name})",
                             node.path)

@@ -14,6 +14,8 @@ class DataInfo:
     x_dtype: str = "float32"
     y_shape: tuple | None = None  # per example, where known (e.g. a forecast horizon)
     x_max: int | None = None  # the largest input value, where validate read it (token ids)
+    # several outputs: output name -> DataInfo of its target (labels, n_classes, y_shape)
+    targets: dict | None = None
 
     def with_(self, **kw) -> "DataInfo":
         return replace(self, **kw)

@@ -135,24 +135,30 @@ def read_labelled_input(path: Path, saved):
     if suffix in (".csv", ".tsv"):
         x, _ = read_rows(path, state, "\t" if suffix == ".tsv" else ",")
         header, rows, lines = read_csv(path, (), "\t" if suffix == ".tsv" else ",")
-        target = state.get("target") or "target"
-        if target not in header:
-            raise DataLoadError(f"{path} has no target column '{target}' to compare with")
-        j = header.index(target)
-        cells = [r[j].strip() for r in rows]
-        if classes:
-            index = {c: i for i, c in enumerate(classes)}
-            try:
-                y = np.array([index[c] if c in index else int(float(c)) for c in cells], "int64")
-            except ValueError:
-                bad = next(c for c in cells if c not in index)
-                raise DataLoadError(f"{path}: '{bad}' in column '{target}' is not one of the "
-                                    f"classes {', '.join(classes)}") from None
-        else:
-            try:
-                y = np.array([float(c) for c in cells], "float32")
-            except ValueError:
-                raise DataLoadError(f"{path}: column '{target}' must hold numbers") from None
-        return x, y
+        target = state.get("targets") or state.get("target") or "target"
+        if isinstance(target, dict):  # several outputs: a column per output
+            return x, {out: column_target(path, header, rows, col, (classes or {}).get(out))
+                       for out, col in target.items()}
+        return x, column_target(path, header, rows, target, classes)
     raise DataLoadError(f"cannot evaluate on {path}: give a spec (.yaml), a .csv with the "
                         "target column, an .npz with x and y, or an image folder")
+
+
+def column_target(path, header, rows, target: str, classes) -> np.ndarray:
+    """One target column of a labelled table: class ids (by the run's class names) or numbers."""
+    if target not in header:
+        raise DataLoadError(f"{path} has no target column '{target}' to compare with")
+    j = header.index(target)
+    cells = [r[j].strip() for r in rows]
+    if classes:
+        index = {c: i for i, c in enumerate(classes)}
+        try:
+            return np.array([index[c] if c in index else int(float(c)) for c in cells], "int64")
+        except ValueError:
+            bad = next(c for c in cells if c not in index)
+            raise DataLoadError(f"{path}: '{bad}' in column '{target}' is not one of the "
+                                f"classes {', '.join(classes)}") from None
+    try:
+        return np.array([float(c) for c in cells], "float32")
+    except ValueError:
+        raise DataLoadError(f"{path}: column '{target}' must hold numbers") from None

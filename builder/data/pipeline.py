@@ -15,6 +15,7 @@ import numpy as np
 from ..core.problems import SpecError
 from .errors import DataLoadError
 from .info import DataInfo
+from .multi import class_ids, is_multi, length, take
 from .preprocess import StepError
 from .split import PARTS, split_indices
 
@@ -66,8 +67,8 @@ def split_plan(data, loaded):
     own_test = loaded.test is not None and sp.test in ("auto", None)
     test = 0.0 if own_test or sp.test is None else (0.2 if sp.test == "auto" else sp.test)
     fractions = {"validation": sp.validation, "test": test}
-    y = loaded.y
-    is_classes = y is not None and y.ndim == 1 and y.dtype.kind in "iu"
+    y = class_ids(loaded.y) if loaded.y is not None else None  # several outputs: the first
+    is_classes = y is not None
     if sp.stratify is True and not is_classes:
         raise DataLoadError("stratify needs class labels (one whole number per example); "
                             "this target is not; remove stratify", ("data", "split", "stratify"))
@@ -78,25 +79,25 @@ def split_plan(data, loaded):
 def prepare(data, seed: int, base_dir: Path | None = None, states: list | None = None) -> Prepared:
     """Load, split and preprocess. With `states` (from a saved run) nothing is refit."""
     loaded = data.source.load(Path(base_dir or "."))
-    if loaded.y is not None and len(loaded.y) != len(loaded.x):
-        raise DataLoadError(f"the source gave {len(loaded.x)} inputs but {len(loaded.y)} "
+    if loaded.y is not None and length(loaded.y) != len(loaded.x):
+        raise DataLoadError(f"the source gave {len(loaded.x)} inputs but {length(loaded.y)} "
                             "targets", ("data", "source"))
     fractions, labels, shuffle, own_test = split_plan(data, loaded)
     idx = split_indices(len(loaded.x), fractions, seed, labels=labels, shuffle=shuffle)
     if not len(idx["train"]):
         raise DataLoadError(f"no examples left for training ({len(loaded.x)} in all); lower "
                             "split.validation / split.test", ("data", "split"))
-    splits = {part: (loaded.x[i], None if loaded.y is None else loaded.y[i])
-              for part, i in idx.items() if len(i)}
+    splits = {part: (loaded.x[i], take(loaded.y, i)) for part, i in idx.items() if len(i)}
     if own_test:
         splits["test"] = loaded.test
     fitted = []
     for i, step in enumerate(data.preprocess):
         where = ("data", "preprocess", i, step.kind)
         try:
-            state = states[i] if states is not None else step.fit(*splits["train"])
+            state = states[i] if states is not None else step.fit(*inputs_only(
+                splits["train"]))
             fitted.append(state)
-            splits = {part: step.apply(x, y, state, rng=np.random.default_rng([seed, i, k]))
+            splits = {part: apply_step(step, x, y, state, np.random.default_rng([seed, i, k]))
                       for k, (part, (x, y)) in enumerate(sorted(splits.items()))}
         except StepError as exc:
             raise DataLoadError(str(exc), where) from None
@@ -110,6 +111,19 @@ def prepare(data, seed: int, base_dir: Path | None = None, states: list | None =
                     loaded.class_names, loaded.feature_names, loaded.state,
                     tuple(loaded.x.shape[1:]), str(loaded.x.dtype), idx, own_test,
                     loaded.series, not shuffle)
+
+
+def inputs_only(xy):
+    """(x, y) as a step's fit sees it: several outputs' targets are not the steps' business
+    (validate refuses the steps that change a target when there are several)."""
+    x, y = xy
+    return (x, None) if is_multi(y) else (x, y)
+
+
+def apply_step(step, x, y, state, rng):
+    if is_multi(y):
+        return step.apply(x, None, state, rng=rng)[0], y
+    return step.apply(x, y, state, rng=rng)
 
 
 def prepare_spec(loaded, states: list | None = None) -> Prepared:
@@ -133,7 +147,7 @@ def apply_saved(steps, states, x, y, seed: int = 0):
     """Inputs and targets -> what the model trains on, with saved (not refitted) states."""
     for i, (step, state) in enumerate(zip(steps, states)):
         try:
-            x, y = step.apply(x, y, state, rng=np.random.default_rng([seed, i]))
+            x, y = apply_step(step, x, y, state, np.random.default_rng([seed, i]))
         except StepError as exc:
             raise DataLoadError(f"preprocess step {step.kind}: {exc}") from None
     return x, y
@@ -175,7 +189,7 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     t = tf()
     auto = t.data.AUTOTUNE
     xs = t.convert_to_tensor(x)
-    ys = None if y is None else t.convert_to_tensor(y)
+    ys = None if y is None else t.nest.map_structure(t.convert_to_tensor, y)
     ds = t.data.Dataset.range(len(x))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -185,8 +199,8 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     if ys is None:
         ds = ds.map(lambda i: t.gather(xs, i), num_parallel_calls=auto, deterministic=True)
     else:
-        ds = ds.map(lambda i: (t.gather(xs, i), t.gather(ys, i)), num_parallel_calls=auto,
-                    deterministic=True)
+        ds = ds.map(lambda i: (t.gather(xs, i), t.nest.map_structure(
+            lambda v: t.gather(v, i), ys)), num_parallel_calls=auto, deterministic=True)
     if augment is not None:
         if ys is None:
             ds = ds.map(lambda a: augment(a, training=True), num_parallel_calls=auto,

@@ -35,7 +35,27 @@ def _class_ids(y):
     return None
 
 
+def per_output(prepared, name):
+    """A view of `prepared` in which output `name`'s target is the one target (several
+    outputs: the tables and the class balance are shown for each output in turn)."""
+    from dataclasses import replace
+    names = prepared.class_names if isinstance(prepared.class_names, dict) else {}
+    return replace(prepared, splits={p: (x, y[name]) for p, (x, y) in prepared.splits.items()},
+                   class_names=names.get(name))
+
+
 def describe(prepared, data, seed: int) -> str:
+    y = prepared.splits["train"][1]
+    if isinstance(y, dict):  # several outputs: the inputs once, then each output's target
+        from .multi import class_ids
+        lines = describe(replace_targets(prepared, None), data, seed).split("\n")
+        if class_ids(y) is not None and not prepared.in_order and data.split.stratify is not False:
+            lines[1] += f", stratified by class ({next(k for k in y if class_ids(y[k]) is not None)})"
+        for name in y:
+            one = per_output(prepared, name)
+            lines += ["", f"output {name}:"] + ["  " + line for line in
+                                               _target_lines(one)]
+        return "\n".join(lines)
     lines = []
     total = sum(len(x) for x, _ in prepared.splits.values())
     lines.append(f"source: {source_text(data)}, {total} examples"
@@ -68,6 +88,25 @@ def describe(prepared, data, seed: int) -> str:
         lines += ["", "class balance (examples per class):"] + balance
     lines += ["", "examples (training split):"] + _examples(prepared)
     return "\n".join(lines)
+
+
+def replace_targets(prepared, y):
+    from dataclasses import replace
+    return replace(prepared, splits={p: (x, y) for p, (x, _) in prepared.splits.items()},
+                   class_names=None)
+
+
+def _target_lines(prepared) -> list[str]:
+    """One output's target per split, its class balance and first examples."""
+    rows = [("part", "y shape", "y dtype", "y values")]
+    for part, (_, y) in prepared.splits.items():
+        rows.append((part, _shape(y) if y.ndim > 1 else "[]", str(y.dtype), _range(y)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    balance = _balance(prepared)
+    if balance:
+        lines += ["class balance (examples per class):"] + balance
+    return lines
 
 
 def _entry(d) -> str:

@@ -361,7 +361,8 @@ def check_rubric(loaded: LoadedRubric) -> Report:
         at = ("checks", i, check.kind)
         body = check.body
         if r.task in task_metrics.GRADED_TASKS and check.kind in ("train", "model"):
-            _check_metric(r.task, check, at, report)
+            _check_metric(r.task, check, at, report,
+                          list(r.data.source.target_names() or ()))
         if check.kind == "spec":
             _check_spec_paths(body, at, report)
         elif check.kind == "graph":
@@ -412,7 +413,7 @@ def check_rubric(loaded: LoadedRubric) -> Report:
     return report
 
 
-def _check_metric(task: str, check: Check, at, report: Report):
+def _check_metric(task: str, check: Check, at, report: Report, outputs=()):
     """A metric the check's scoring can produce: a model check scores a .keras file as a
     supervised model; a train check, what the rubric's task reports."""
     if check.kind == "model" and task != "supervised":
@@ -420,7 +421,8 @@ def _check_metric(task: str, check: Check, at, report: Report):
                      f"model; this rubric grades task {task}: use a train check")
         return
     body = check.body
-    known = task_metrics.names(task if check.kind == "train" else "supervised")
+    known = task_metrics.names(task if check.kind == "train" else "supervised",
+                               outputs if check.kind == "train" else ())
     if body.metric not in known:
         from ..core.base import did_you_mean
         report.error(at + ("metric",), f"task {task} reports no metric "

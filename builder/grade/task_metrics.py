@@ -67,15 +67,40 @@ SUPERVISED = {"accuracy": True, "balanced_accuracy": True, "min_class_accuracy":
 GRADED_TASKS = ("supervised",) + tuple(TASK_METRICS)
 
 
-def names(task: str) -> list[str]:
-    """The metrics a train check of a `task` rubric may name."""
+def names(task: str, outputs=()) -> list[str]:
+    """The metrics a train check of a `task` rubric may name; with the `outputs` of
+    teacher's data that has a target per output, each output's as Keras names them
+    (NAME_accuracy, NAME_mae, ...) instead of the one-output names."""
+    if task == "supervised" and outputs:
+        return [f"{o}_{m}" for o in outputs for m in [*SUPERVISED, *KERAS_NAMES]]
     return list(SUPERVISED) if task == "supervised" else list(TASK_METRICS.get(task, {}))
+
+
+# Keras' metric names (as kspec logs them: NAME_mean_absolute_error) -> the grader's
+KERAS_NAMES = {"mean_absolute_error": "mae", "mean_squared_error": "mse",
+               "root_mean_squared_error": "rmse", "r2_score": "r2"}
+
+
+def output_metric(metric: str, outputs) -> tuple[str, str] | None:
+    """'diagnosis_accuracy' -> ('diagnosis', 'accuracy') for an output of `outputs`;
+    'radius_mean_absolute_error' (the name in the run's metrics.json) -> ('radius', 'mae')."""
+    for o in sorted(outputs, key=len, reverse=True):
+        rest = metric[len(o) + 1:]
+        rest = KERAS_NAMES.get(rest, rest)
+        if metric.startswith(o + "_") and rest in SUPERVISED:
+            return o, rest
+    return None
 
 
 def higher_is_better(metric: str, task: str = "supervised") -> bool | None:
     """None for a name the task does not report (rubric check refuses it)."""
     if task == "supervised":
-        return SUPERVISED.get(metric)
+        if metric in SUPERVISED:
+            return SUPERVISED[metric]
+        base = next((KERAS_NAMES.get(m, m) for m in sorted([*SUPERVISED, *KERAS_NAMES],
+                                                             key=len, reverse=True)
+                     if metric.endswith("_" + m)), None)  # an output's: NAME_metric
+        return None if base is None else SUPERVISED[base]
     m = TASK_METRICS.get(task, {}).get(metric)
     return None if m is None else m.higher
 

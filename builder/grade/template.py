@@ -117,6 +117,10 @@ def from_solution(solution: Path, rubric_name: str) -> str:
     split.setdefault("test", 0.25)
     data["split"] = split
     t = spec.train
+    if getattr(t, "outputs", None):
+        raise ValueError(f"{solution}: it trains several outputs (train.outputs); a rubric "
+                         "from a solution is written for one output: start from `kspec "
+                         "rubric new FILE` and score NAME_metric checks by hand")
     loss, optimizer = t.loss.kind, t.optimizer.kind
     classify = "crossentropy" in loss or loss == "hinge"
     metric = "accuracy" if classify else "r2"

@@ -46,6 +46,8 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
     val = data.part("validation")
     x_test, y_test = data.splits["test"]
     logits = bool(getattr(t.loss, "from_logits", False))
+    outputs = list(getattr(t, "outputs", None) or ())
+    check_outputs_scored(outputs, y, metrics)
     runs = []
     for seed in seeds:
         if time.monotonic() > deadline:
@@ -62,6 +64,13 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
                 epochs=epochs, shuffle=False, verbose=0,
                 callbacks=[cb.build(Path(tmp)) for cb in t.callbacks] + [stop]).history
         y_pred = model.predict(x_test, batch_size=max(t.batch_size, 256), verbose=0)
+        if outputs:
+            values = output_scores(metrics, outputs, t.outputs, y_test, y_pred,
+                                   list(model.output_names))
+            runs.append({"seed": seed, "values": values,
+                         "epochs_run": len(history.get("loss", [])),
+                         "stopped_for_time": stop.fired})
+            continue
         values = {m: score(m, y_test, y_pred, logits) for m in metrics}
         run = {"seed": seed, "values": values, "epochs_run": len(history.get("loss", [])),
                "stopped_for_time": stop.fired}
@@ -69,6 +78,41 @@ def train_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,
             run["per_class"] = per_class_accuracy(y_test, y_pred, logits)
         runs.append(run)
     return {"runs": runs}
+
+
+def check_outputs_scored(outputs: list, y, metrics: list[str]):
+    """A submission that trains several outputs is scored per output (the rubric's metric
+    names it: NAME_accuracy) on teacher's data with a target for each; anything else
+    is refused in one line, before training."""
+    from .task_metrics import output_metric
+    have = list(y) if isinstance(y, dict) else []
+    if not outputs and not have:
+        return
+    if not outputs:
+        raise NotScored(f"the assignment's data has a target per output ({', '.join(have)}); "
+                        "the submission trains one: give it those outputs and train.outputs")
+    if set(outputs) != set(have):
+        raise NotScored(f"the submission trains the outputs {', '.join(outputs)}, but the "
+                        "assignment's data has " + (f"targets for {', '.join(have)}" if have
+                                                   else "one target") + "; keep one output "
+                        "and train.loss" + ("" if not have else
+                                            f", or name the outputs {', '.join(have)}"))
+    for m in metrics:
+        if output_metric(m, outputs) is None:
+            raise NotScored(f"the rubric's metric '{m}' does not name an output of "
+                            f"{', '.join(outputs)} (e.g. {outputs[0]}_accuracy)")
+
+
+def output_scores(metrics, outputs, per_output, y_test, y_pred, model_outputs) -> dict:
+    """Each metric NAME_metric scored on output NAME's predictions and target."""
+    from .task_metrics import output_metric
+    preds = dict(zip(model_outputs, y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]))
+    values = {}
+    for m in metrics:
+        name, base = output_metric(m, outputs)
+        logits = bool(getattr(per_output[name].loss, "from_logits", False))
+        values[m] = score(base, y_test[name], preds[name], logits)
+    return values
 
 
 def task_runs(loaded_rubric, spec_data: dict, seeds: list[int], epochs: int,

@@ -46,10 +46,12 @@ class SavedPreprocessing:
                 or not all(s is None or isinstance(s, dict) for s in states):
             raise DataLoadError(f"{file} is damaged (steps and states must be lists of the same "
                                 "length, each state a mapping); train the spec again")
-        for key, kind in (("source_state", dict), ("class_names", list), ("raw_shape", list),
-                          ("feature_names", list), ("data_dir", str)):
+        for key, kind in (("source_state", dict), ("class_names", (list, dict)),
+                          ("raw_shape", list), ("feature_names", list), ("data_dir", str)):
             if raw.get(key) is not None and not isinstance(raw[key], kind):
-                raise DataLoadError(f"{file} is damaged ({key} must be a {kind.__name__}); "
+                what = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple)
+                                                        else (kind,)))
+                raise DataLoadError(f"{file} is damaged ({key} must be a {what}); "
                                     "train the spec again")
         try:
             source = SOURCES.parse(raw["source"])

@@ -58,6 +58,52 @@ def classification(model, data, spec) -> dict | None:
         return None
     x, y = data.splits[part]
     p = np.asarray(model.predict(x, batch_size=256, verbose=0))
+    return classify(p, y, data.splits["train"][1], loss, data.class_names, part)
+
+
+def per_output(model, data, spec) -> dict:
+    """Several outputs (train.outputs): each output's classification or mean baseline."""
+    part = next((p for p in ("test", "validation", "train") if p in data.splits), None)
+    if part is None:
+        return {}
+    x, y = data.splits[part]
+    predicted = model.predict(x, batch_size=256, verbose=0)
+    if not isinstance(predicted, (list, tuple)):
+        predicted = [predicted]
+    names = data.class_names if isinstance(data.class_names, dict) else {}
+    out = {}
+    by_name = dict(zip(model.output_names, predicted))  # the model's order, not train's
+    for name, o in spec.train.outputs.items():
+        p = by_name[name]
+        facts = {"classification": None, "baselines": None}
+        if o.loss.task in CLASSIFIERS:
+            facts["classification"] = classify(np.asarray(p), y[name],
+                                               data.splits["train"][1][name], o.loss,
+                                               names.get(name), part)
+        elif part != "train":
+            facts["baselines"] = in_output_terms(
+                mean_baseline(data.splits["train"][1][name], y[name], part), o)
+        out[name] = facts
+    return out
+
+
+def in_output_terms(baselines: dict, o) -> dict:
+    """The mean baseline under the names the output logs (its loss, its metrics), so the
+    report puts it in the same columns; mse and mae stay where nothing matches."""
+    values = baselines["predict the mean"]
+    known = {"mean_squared_error": values["mse"], "mean_absolute_error": values["mae"],
+             "root_mean_squared_error": float(np.sqrt(values["mse"]))}
+    named = {}
+    if o.loss.kind in known:
+        named["loss"] = known[o.loss.kind]
+    named.update({m.kind: known[m.kind] for m in o.metrics if m.kind in known})
+    return {"predict the mean": (named or {"mse": values["mse"], "mae": values["mae"]})
+            | {"note": values["note"]}}
+
+
+def classify(p, y, train_y, loss, class_names, part) -> dict | None:
+    """Predictions p against class labels y: confusion matrix, per-class scores, baseline."""
+    task = loss.task
     logits = bool(getattr(loss, "from_logits", False))
     if task == "binary" and p.reshape(len(p), -1).shape[1] == 1:
         pred = (p.reshape(-1) > (0.0 if logits else 0.5)).astype(int)
@@ -71,7 +117,7 @@ def classification(model, data, spec) -> dict | None:
         n = p.shape[1]
     if n > MAX_CLASSES:
         return None
-    names = list(data.class_names or [])
+    names = list(class_names or [])
     if len(names) != n:
         names = [str(i) for i in range(n)]
     matrix = np.zeros((n, n), dtype=int)
@@ -87,7 +133,6 @@ def classification(model, data, spec) -> dict | None:
         per_class.append({"class": names[k], "precision": float(precision),
                           "recall": float(recall), "f1": float(f1),
                           "support": int(matrix[k].sum())})
-    train_y = data.splits["train"][1]
     train_y = np.asarray(train_y)
     train_true = (train_y.argmax(axis=1) if train_y.ndim == 2 and train_y.shape[1] > 1
                   else train_y.reshape(-1)).astype(int)
@@ -107,8 +152,12 @@ def regression_baseline(data, spec) -> dict | None:
     part = next((p for p in ("test", "validation") if p in data.splits), None)
     if part is None:
         return None
-    y_train = np.asarray(data.splits["train"][1], dtype="float64")
-    y = np.asarray(data.splits[part][1], dtype="float64")
+    return mean_baseline(data.splits["train"][1], data.splits[part][1], part)
+
+
+def mean_baseline(y_train, y, part) -> dict:
+    y_train = np.asarray(y_train, dtype="float64")
+    y = np.asarray(y, dtype="float64")
     mean = y_train.mean(axis=0)
     return {"predict the mean": {"mse": float(np.mean((y - mean) ** 2)),
                                  "mae": float(np.mean(np.abs(y - mean))),
@@ -118,7 +167,9 @@ def regression_baseline(data, spec) -> dict | None:
 def evaluation(loaded, history: dict, model=None, data=None) -> dict:
     spec = loaded.spec
     out = {"best_epoch": best_epoch(history, spec)}
-    if model is not None and data is not None:
+    if model is not None and data is not None and getattr(spec.train, "outputs", None):
+        out["outputs"] = per_output(model, data, spec)
+    elif model is not None and data is not None:
         out["classification"] = classification(model, data, spec)
         out["baselines"] = regression_baseline(data, spec)
     return out

@@ -115,6 +115,22 @@ def metrics_section(metrics: dict, extra_baselines: dict) -> str:
     return body
 
 
+def output_section(name: str, metrics: dict, facts: dict) -> str:
+    """One output of several: its metrics per split (Keras' NAME_metric, shown without the
+    prefix), its baseline, and a classifier's confusion matrix."""
+    prefix = name + "_"
+    mine = {p: {k[len(prefix):]: v for k, v in metrics[p].items() if k.startswith(prefix)}
+            for p in ("train", "validation", "test") if isinstance(metrics.get(p), dict)}
+    c = facts.get("classification")
+    baselines = dict(facts.get("baselines") or {})
+    if c:
+        baselines.update(c.get("baselines", {}))
+    body = metrics_section(mine, baselines)
+    if c:
+        body += "<h3>Classes: confusion matrix, precision, recall, F1</h3>" + classes_section(c)
+    return body
+
+
 def classes_section(c: dict) -> str:
     names = c["classes"]
     rows = [[_Raw(f"<b>{_e(n)}</b>")] + row for n, row in zip(names, c["confusion"])]
@@ -209,6 +225,8 @@ def report_html(run_dir, title: str | None = None, task: str | None = None) -> s
     section("metrics", "Final metrics", metrics_section(metrics, baselines))
     if c:
         section("classes", "Classes: confusion matrix, precision, recall, F1", classes_section(c))
+    for name, facts in (evaluation_data.get("outputs") or {}).items():
+        section(f"output-{name}", f"Output {name}", output_section(name, metrics, facts))
     found = pictures(run_dir)
     if found:
         section("pictures", "Pictures", "\n".join(

@@ -191,11 +191,20 @@ def _train_lines(loaded, model, plan, code: Code) -> list[str]:
     spec = loaded.spec
     t = spec.train
     optimizer = code.obj(t.optimizer.build())
-    loss = code.obj(t.loss.build())
-    metrics = []
-    for m in t.metrics:
-        built = m.build()
-        metrics.append(_quote(built) if isinstance(built, str) else code.obj(built))
+
+    def metric_list(entries) -> str:
+        built = [m.build() for m in entries]
+        return "[" + ", ".join(_quote(b) if isinstance(b, str) else code.obj(b)
+                               for b in built) + "]"
+    outputs = getattr(t, "outputs", None)
+    if outputs:  # several outputs: by name, as kspec compiles them (trainer.compile_model)
+        loss = "{" + ", ".join(f"{_quote(n)}: {code.obj(o.loss.build())}"
+                               for n, o in outputs.items()) + "}"
+        weights = "{" + ", ".join(f"{_quote(n)}: {o.weight!r}" for n, o in outputs.items()) + "}"
+        metrics = "{" + ", ".join(f"{_quote(n)}: {metric_list(o.metrics)}"
+                                  for n, o in outputs.items()) + "}"
+    else:
+        loss, weights, metrics = code.obj(t.loss.build()), None, metric_list(t.metrics)
     callbacks = [_callback(cb, code) for cb in t.callbacks]
     lines = [f"keras.utils.set_random_seed({spec.seed})",
              "(x_train, y_train), validation, test = load_data()",
@@ -204,8 +213,9 @@ def _train_lines(loaded, model, plan, code: Code) -> list[str]:
         if getattr(node.layer, "needs_adapt", False):
             lines.append(f"model.get_layer({_quote(node.name)}).adapt(x_train)  "
                          "# mean and variance of the training split")
-    lines += ["model.compile(", f"    optimizer={optimizer},", f"    loss={loss},",
-              f"    metrics=[{', '.join(metrics)}],", ")"]
+    lines += ["model.compile(", f"    optimizer={optimizer},", f"    loss={loss},"]
+    lines += [f"    loss_weights={weights},"] if weights else []
+    lines += [f"    metrics={metrics},", ")"]
     if callbacks:
         lines.append(f"os.makedirs(RUN_DIR, exist_ok=True)")
     fit = (f"x_train, y_train, validation_data=validation, epochs=epochs, "

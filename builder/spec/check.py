@@ -83,7 +83,11 @@ def logged_names(spec, extra=()) -> list[str]:
     """What Keras' fit will log each epoch: the loss, each metric by its kind (kspec names
     Keras' metric objects so), the task's own metrics, their val_ forms when there is a
     validation split, and the learning rate when a callback changes it."""
-    names = ["loss"] + [m.kind for m in spec.train.metrics] + list(extra)
+    if getattr(spec.train, "outputs", None):  # several outputs: NAME_loss, NAME_metric
+        from .outputs import logged_names as per_output
+        names = per_output(spec) + list(extra)
+    else:
+        names = ["loss"] + [m.kind for m in spec.train.metrics] + list(extra)
     if spec.data.split.validation > 0:
         names += [f"val_{n}" for n in names]
     if any(cb.kind == "reduce_lr_on_plateau" for cb in spec.train.callbacks):

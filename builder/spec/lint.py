@@ -49,20 +49,27 @@ def _lint(spec, plan: Plan, info, report: Report):
     outputs = plan.output_nodes()
     if len(outputs) != 1 or outputs[0].shape is None:
         return
-    node = outputs[0]
-    loss = spec.train.loss
+    lint_output(spec.train.loss, spec.train.metrics, outputs[0], info, report, ("train",),
+                f"the last layer ({outputs[0].name})")
+
+
+def lint_output(loss, metrics, node, info, report: Report, section: tuple, where: str):
+    """One output's loss vs its last activation vs its width vs its target's labels; the
+    problems are reported at `section`'s loss (train, or train.outputs.NAME)."""
+    if node.shape is None:
+        return
+    loss_path = section + ("loss",)
     act = last_activation(node.layer)
     width = node.shape[-1]
-    where = f"the last layer ({node.name})"
     logits = getattr(loss, "from_logits", False)
     labels, n = info.labels, info.n_classes
     task = loss.task
 
     def err(msg):
-        report.error(LOSS_PATH, msg)
+        report.error(loss_path, msg)
 
     def warn(msg):
-        report.warn(LOSS_PATH, msg)
+        report.warn(loss_path, msg)
 
     if act == "softmax" and width == 1:  # not a style question: it cannot learn
         err(f"softmax over 1 unit always outputs 1.0, so {where} learns nothing; use "
@@ -86,9 +93,9 @@ def _lint(spec, plan: Plan, info, report: Report):
             what = "one number" if y_width == 1 else f"{y_width} numbers"
             err(f"the target is {what} per example but {where} has {width} {plural(width, 'unit')}; "
                 f"use units: {y_width}")
-        for i, m in enumerate(spec.train.metrics):
+        for i, m in enumerate(metrics):
             if "accuracy" in m.kind:
-                report.warn(("train", "metrics", i), "accuracy means nothing for a regression "
+                report.warn(section + ("metrics", i), "accuracy means nothing for a regression "
                             "target; use mae or rmse")
         return
 
@@ -146,7 +153,13 @@ def check_output_per_example(plan: Plan, info, report: Report):
     outputs = plan.output_nodes()
     if len(outputs) != 1 or outputs[0].shape is None or len(plan.inputs) != 1:
         return  # several inputs: the data is not the model's one input (as check_data_vs_model)
-    node = outputs[0]
+    check_node_per_example(plan, outputs[0], info, report)
+
+
+def check_node_per_example(plan: Plan, node, info, report: Report):
+    """check_output_per_example for one output node and its target's info."""
+    if node.shape is None:
+        return
     if info.labels not in ("integer", "one_hot", "continuous"):
         return
     target_rank = max(1, len(info.y_shape) if info.y_shape else 1)

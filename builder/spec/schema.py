@@ -150,6 +150,44 @@ class TrainSpec(Strict):
     distribute: DistributeSpec = Field(default_factory=DistributeSpec)
 
 
+class OutputTrain(Strict):
+    """How one of several outputs trains: `train.outputs.NAME: {loss, weight, metrics}`."""
+    loss: LossRef = Field(..., description="what this output's training minimises")
+    weight: float = Field(1.0, ge=0, description="this loss's weight in the total loss "
+                                                 "(Keras' loss_weights)")
+    metrics: list[MetricRef] = Field(default_factory=list,
+                                     description="logged as NAME_metric, e.g. label_accuracy")
+
+
+class SupervisedTrain(TrainSpec):
+    """supervised's train section: one `loss` (and `metrics`) for a model with one output,
+    or `outputs:` (a loss, a weight and metrics per output) for a model with several."""
+    # for editors, what _loss_or_outputs checks first: one of the two is there
+    model_config = {**TrainSpec.model_config, "json_schema_extra": {
+        "anyOf": [{"required": ["loss"]}, {"required": ["outputs"]}]}}
+    loss: LossRef | None = Field(None, description="what training minimises (one output)")
+    outputs: dict[str, OutputTrain] | None = Field(
+        None, description="several outputs: output name -> {loss, weight, metrics}, instead "
+                          "of train.loss and train.metrics")
+
+    @model_validator(mode="after")
+    def _loss_or_outputs(self):
+        if self.outputs is None and self.loss is None:
+            fail_at(("loss",), "missing", "required; e.g. loss: sparse_categorical_crossentropy "
+                    "(or train.outputs for a model with several outputs)")
+        if self.outputs is not None:
+            if not self.outputs:
+                fail_at(("outputs",), "form", "name each output, e.g. {label: {loss: "
+                        "sparse_categorical_crossentropy}}, or use train.loss for one output")
+            if self.loss is not None:
+                fail_at(("loss",), "form", "with train.outputs each output has its own loss; "
+                        "move this loss under train.outputs.NAME.loss")
+            if self.metrics:
+                fail_at(("metrics",), "form", "with train.outputs each output has its own "
+                        "metrics; move them under train.outputs.NAME.metrics")
+        return self
+
+
 class Spec(Strict):
     kspec: Literal[1] = Field(FORMAT_VERSION, description="spec format version")
     name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",

@@ -33,6 +33,11 @@ class Step(Entry):
         """-> (x, y); y may be None (unlabelled data, prediction inputs)."""
         return x, y
 
+    def changes_target(self) -> bool:
+        """True for a step that rewrites the target (a model with several outputs keeps
+        each output's target as the source gives it, so validate refuses such a step)."""
+        return False
+
     def invert_target(self, y, state: dict):
         """Predictions back to the target's original units (identity unless the step
         changed the target's scale)."""

@@ -51,6 +51,9 @@ class Affine(Step):
             y = self.forward(y, state, target=True)
         return x, y
 
+    def changes_target(self):
+        return self.apply_to != "input"
+
     def invert_target(self, y, state):
         if self.apply_to == "input":
             return y

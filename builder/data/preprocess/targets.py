@@ -48,6 +48,9 @@ class OneHot(Step):
                             f"set one_hot: {{classes: {int(ids.max()) + 1}}}")
         return np.eye(classes, dtype="float32")[ids]
 
+    def changes_target(self):
+        return self.apply_to == "target"
+
     def apply(self, x, y, state, rng=None):
         if self.apply_to == "input":
             return self.encode(x, state["classes"]), y
@@ -64,6 +67,9 @@ class OneHot(Step):
 @STEPS.register("input_as_target")
 class InputAsTarget(Step):
     doc: ClassVar[str] = "the target becomes the input itself (an autoencoder learns to copy)"
+
+    def changes_target(self):
+        return True
 
     def apply(self, x, y, state, rng=None):
         return x, x.copy()
@@ -82,6 +88,9 @@ class AddNoise(Step):
     clip: list[float] | None = Field([0.0, 1.0], min_length=2, max_length=2,
                                      description="keep noisy values in [low, high]; null: no clip")
     target: Target = "input"
+
+    def changes_target(self):
+        return self.target == "input"
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -107,6 +116,9 @@ class Grayscale(Step):
     doc: ClassVar[str] = ("colour images -> one gray channel; with target: input the colour "
                           "image becomes the target (colorization autoencoder)")
     target: Target = "input"
+
+    def changes_target(self):
+        return self.target == "input"
 
     def apply(self, x, y, state, rng=None):
         check_image(x, "grayscale")
@@ -136,6 +148,9 @@ class Downscale(Step):
     positional: ClassVar[str] = "factor"
     factor: int = Field(2, ge=2, le=8, description="how many times smaller each side gets")
     target: Target = "input"
+
+    def changes_target(self):
+        return self.target == "input"
 
     def apply(self, x, y, state, rng=None):
         check_image(x, "downscale")

@@ -100,6 +100,8 @@ class ArrayFiles(Source):
         return DataInfo(None, None if self.labels == "auto" else self.labels)
 
     def pack(self, x, y, test=None):
+        if isinstance(y, dict):  # several outputs: one array per output
+            return self.pack_targets(x, y, test)
         if y is not None and len(y) != len(x):
             self.fail(f"x has {len(x)} examples but y has {len(y)}; they must match")
         y = labels_array(y, self.labels)
@@ -111,17 +113,44 @@ class ArrayFiles(Source):
             names = [str(i) for i in range(top + 1)]
         return Loaded(x, y, test=test, class_names=names)
 
+    def pack_targets(self, x, ys, test):
+        out, names = {}, {}
+        for name, y in ys.items():
+            if len(y) != len(x):
+                self.fail(f"x has {len(x)} examples but the target of {name} has {len(y)}; "
+                          "they must match", "y", name)
+            out[name] = labels_array(y, self.labels)
+            ids = out[name].dtype.kind == "i"
+            names[name] = [str(i) for i in range(int(out[name].max()) + 1)] if ids else None
+        if test is not None and test[1] is not None:
+            test = (test[0], {k: labels_array(v, self.labels) for k, v in test[1].items()})
+        return Loaded(x, out, test=test, class_names=names)
+
 
 @SOURCES.register("npz")
 class Npz(ArrayFiles):
     doc: ClassVar[str] = ("a NumPy .npz archive; keys x and y (or x_train, y_train, and "
                           "x_test, y_test as the test split, like Keras' mnist.npz)")
     positional: ClassVar[str] = "path"
+    targets_field: ClassVar[str] = "y"
     path: str
     x: str | None = Field(None, description="key of the inputs (default: x or x_train)")
-    y: str | None = Field(None, description="key of the targets (default: y or y_train)")
+    y: str | dict[str, str] | None = Field(
+        None, description="key of the targets (default: y or y_train); several outputs: "
+                          "output name -> key, e.g. {digit: y, parity: y_parity}")
     x_test: str | None = Field(None, description="key of test inputs (default: x_test if present)")
-    y_test: str | None = Field(None, description="key of test targets (default: y_test)")
+    y_test: str | dict[str, str] | None = Field(
+        None, description="key of test targets (default: y_test); several outputs: output "
+                          "name -> key")
+
+    def target_names(self):
+        return self.y if isinstance(self.y, dict) else None
+
+    def info(self):
+        info = super().info()
+        if isinstance(self.y, dict):
+            return info.with_(labels=None, targets={o: DataInfo(None, info.labels) for o in self.y})
+        return info
 
     def peek(self, base_dir, info):
         """The archive's keys, shapes and dtypes (headers only): the named keys exist, and
@@ -144,6 +173,12 @@ class Npz(ArrayFiles):
         """(x, y, x_test, y_test) keys of an archive holding the keys `data`."""
         def key(field, *defaults, required=False):
             name = getattr(self, field)
+            if isinstance(name, dict):  # several outputs: every key must be there
+                for out, k in name.items():
+                    if k not in data:
+                        self.fail(f"{file} has no array '{k}' (it has {', '.join(data)})",
+                                  field, out)
+                return name
             if name is not None:
                 if name not in data:
                     self.fail(f"{file} has no array '{name}' (it has {', '.join(data)})", field)
@@ -163,8 +198,14 @@ class Npz(ArrayFiles):
             self.fail(f"{file} holds a single array; use `npy: {{x: {self.path}}}` for .npy files",
                       "path")
         kx, ky, kxt, kyt = self.keys(file, data)
-        test = (data[kxt], data[kyt] if kyt else None) if kxt else None
-        return self.pack(data[kx], data[ky] if ky else None, test)
+        if isinstance(ky, dict) and kxt and not isinstance(kyt, dict):
+            self.fail(f"{file} has test inputs '{kxt}': name each output's test targets too, "
+                      f"e.g. y_test: {{{', '.join(f'{o}: KEY' for o in ky)}}}", "y")
+
+        def pick(k):
+            return {o: data[v] for o, v in k.items()} if isinstance(k, dict) else data[k]
+        test = (data[kxt], pick(kyt) if kyt else None) if kxt else None
+        return self.pack(data[kx], pick(ky) if ky else None, test)
 
 
 @SOURCES.register("npy")

@@ -41,12 +41,20 @@ class Source(Entry):
     # examples are in time order (windows of a series or a text): split
     # chronologically unless the spec says otherwise
     sequential: ClassVar[bool] = False
+    # the field that names a target per output (`target: {NAME: COLUMN}`); None: the
+    # source gives one target only
+    targets_field: ClassVar[str | None] = None
 
     def info(self) -> DataInfo:
         return DataInfo(None, None)
 
     def load(self, base_dir: Path) -> Loaded:
         raise NotImplementedError
+
+    def target_names(self) -> dict | None:
+        """Several outputs: output name -> the column/key/feature its target is read from
+        (the source's `target: {NAME: COLUMN}`); None for one target."""
+        return None
 
     def peek(self, base_dir: Path, info: DataInfo) -> DataInfo:
         """What validate learns by opening the source's files briefly (a CSV's header and

@@ -24,6 +24,20 @@ SKLEARN_SETS = {
                       "2080 colour patches, 16x16 RGB (0-255), cut from the two photographs "
                       "scikit-learn ships (china, flower); the label says which"),
 }
+_CANCER = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
+           "concave points", "symmetry", "fractal dimension")
+# the sets' feature names, as scikit-learn gives them (tests/test_multi_output.py compares):
+# known here so validate checks a feature used as a target without importing scikit-learn
+FEATURE_NAMES = {
+    "breast_cancer": [f"mean {n}" for n in _CANCER] + [f"{n} error" for n in _CANCER]
+    + [f"worst {n}" for n in _CANCER],
+    "digits": [f"pixel_{r}_{c}" for r in range(8) for c in range(8)],
+    "iris": [f"{part} {side} (cm)" for part in ("sepal", "petal") for side in ("length", "width")],
+    "wine": ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols",
+             "flavanoids", "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
+             "od280/od315_of_diluted_wines", "proline"],
+    "diabetes": ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"],
+}
 PATCH = 16  # sample_images: the photographs (427 x 640) cut into PATCH x PATCH tiles
 
 
@@ -47,10 +61,15 @@ def sample_patches():
 class Sklearn(Source):
     doc: ClassVar[str] = "scikit-learn's bundled data sets (no download): " + ", ".join(SKLEARN_SETS)
     positional: ClassVar[str] = "name"
+    targets_field: ClassVar[str] = "target"
     name: Literal["breast_cancer", "digits", "iris", "wine", "diabetes", "sample_images"]
     classes: list[int] | None = Field(
         None, min_length=2, description="keep only these classes, relabelled 0, 1, ... in this "
         "order (e.g. [5, 6, 7, 8, 9]: a transfer target set); default: all")
+    target: str | dict[str, str] | None = Field(
+        None, description="what to predict: `target` (the set's labels, the default) or a "
+        "feature name (that feature is then a target, not an input); several outputs: output "
+        "name -> either, e.g. {diagnosis: target, radius: mean radius}")
 
     @model_validator(mode="after")
     def _classes_exist(self):
@@ -62,12 +81,54 @@ class Sklearn(Source):
             if bad or len(set(self.classes)) != len(self.classes):
                 raise ValueError(f"classes are distinct ids of {self.name}'s 0..{n - 1}; got "
                                  f"{self.classes}")
+        if self.target is not None:
+            if self.name == "sample_images":
+                raise ValueError("sample_images has no features to use as targets")
+            if not self.target:
+                raise ValueError("name each output's target, e.g. {label: target}")
         return self
+
+    def target_names(self):
+        return self.target if isinstance(self.target, dict) else None
+
+    def columns(self) -> dict:
+        """output name -> target ('' for the one output of `target: NAME`)."""
+        if isinstance(self.target, str):
+            return {"": self.target}
+        return dict(self.target or {})
+
+    def feature_targets(self) -> list[str]:
+        """The features this spec makes targets (taken out of the inputs)."""
+        return [c for c in self.columns().values() if c != "target"]
 
     def info(self):
         _, shape, labels, n, _ = SKLEARN_SETS[self.name]
-        return DataInfo(shape, labels, len(self.classes) if self.classes else n,
-                        x_dtype="uint8" if len(shape) == 3 else "float32")
+        n = len(self.classes) if self.classes else n
+        info = DataInfo(shape, labels, n, x_dtype="uint8" if len(shape) == 3 else "float32")
+        if self.target is None or self.target == "target":
+            return info
+        if isinstance(self.target, str):  # one feature as the one (regression) target
+            return DataInfo((shape[0] - 1,), "continuous", y_shape=(1,))
+        each = {out: DataInfo(None, labels, n) if col == "target" else
+                DataInfo(None, "continuous", y_shape=(1,)) for out, col in self.target.items()}
+        return DataInfo((shape[0] - len(set(self.feature_targets())),), None, targets=each)
+
+    def peek(self, base_dir, info):
+        """Feature names used as targets exist (known without loading the set)."""
+        if self.feature_targets():
+            self._features()
+        return info
+
+    def _features(self) -> list[str]:
+        features = FEATURE_NAMES[self.name]
+        for out, col in self.columns().items():
+            if col != "target" and col not in features:
+                from ...core.base import did_you_mean
+                self.fail(f"{self.name} has no feature '{col}'"
+                          f"{did_you_mean(col, features + ['target'])}; a target is `target` "
+                          "(the set's labels) or one of its features",
+                          *(("target", out) if out else ("target",)))
+        return features
 
     def load(self, base_dir):
         import sklearn.datasets
@@ -76,6 +137,13 @@ class Sklearn(Source):
             return Loaded(x, y, class_names=names)
         fn, _, labels, _, _ = SKLEARN_SETS[self.name]
         bunch = getattr(sklearn.datasets, fn)()
+        if isinstance(self.target, str) and self.target != "target":
+            one = self._load_targets(bunch, labels)  # a feature as the one target
+            one.y, one.class_names = one.y[""], None
+            one.state = {"table": one.state["table"], "target": self.target}
+            return one
+        if isinstance(self.target, dict):
+            return self._load_targets(bunch, labels)
         y = bunch.target.astype("int64" if labels == "integer" else "float32")
         names = list(getattr(bunch, "target_names", [])) or None
         features = [str(f) for f in bunch.feature_names] if hasattr(bunch, "feature_names") else None
@@ -88,6 +156,29 @@ class Sklearn(Source):
         return Loaded(x, y, feature_names=features,
                       class_names=[str(n) for n in names] if names is not None else None,
                       state=state)
+
+    def _load_targets(self, bunch, labels) -> Loaded:
+        """Several outputs: each output's target is the set's labels or a feature column."""
+        features = self._features()
+        x, labels_y = bunch.data.astype("float32"), bunch.target
+        keep = np.isin(labels_y, self.classes) if self.classes else np.ones(len(x), bool)
+        names = [str(n) for n in getattr(bunch, "target_names", [])] or None
+        y, classes = {}, {}
+        for out, col in self.columns().items():
+            if col == "target":
+                ids = labels_y[keep]
+                y[out] = relabel(self.classes, ids) if self.classes else ids.astype(
+                    "int64" if labels == "integer" else "float32")
+                classes[out] = ([names[c] for c in self.classes] if self.classes and names
+                                else names)
+            else:
+                y[out] = x[keep, features.index(col)].copy()
+                classes[out] = None
+        inputs = [f for f in features if f not in self.feature_targets()]
+        x = x[keep][:, [features.index(f) for f in inputs]]
+        return Loaded(x, y, feature_names=inputs, class_names=classes,
+                      state={"table": TableCodec(inputs).to_json(),
+                             "targets": self.columns()})
 
 
 def relabel(classes: list[int], y) -> np.ndarray:

@@ -4,7 +4,7 @@ trainer.py fits it and writes the run folder (the sequence tasks reuse its loop)
 use.py answers `kspec evaluate` and `kspec predict` on its runs."""
 from __future__ import annotations
 
-from ...spec.schema import TrainSpec
+from ...spec.schema import SupervisedTrain
 from ..base import TASKS, Task
 
 
@@ -12,7 +12,7 @@ from ..base import TASKS, Task
 class Supervised(Task):
     name = "supervised"
     doc = "one model learns to map inputs to labels (classification or regression)"
-    train_schema = TrainSpec
+    train_schema = SupervisedTrain
     use_commands = ("evaluate", "predict")
     run_files = Task.run_files + ("model.keras",)
 
@@ -24,10 +24,19 @@ class Supervised(Task):
             report.error(("data", "source", "inline", "y"),
                          "supervised training needs targets: add y, one per example of x "
                          "(e.g. y: [0, 1, 1, 0])")
+        from ...spec.outputs import check_one_target, check_outputs, lint_outputs, several
+        plan = plans["model"]
         check_monitors(spec, report)
-        if not check_one_output(self.name, plans["model"], report):
+        if several(spec, plan):  # train.outputs: a loss, weight and metrics per output
+            if check_outputs(spec, plan, info, report):
+                check_data_vs_model(info, plan, report)
+                if not report.errors:
+                    lint_outputs(spec, plan, info, report)
             return
-        check_data_vs_model(info, plans["model"], report)
+        if not check_one_output(self.name, plan, report) or not check_one_target(
+                spec, plan, report):
+            return
+        check_data_vs_model(info, plan, report)
         if not report.errors:
             check_output_per_example(plans["model"], info, report)
         if not report.errors:

@@ -27,13 +27,24 @@ def adapt_normalization(model, plan, x_train):
 
 
 def compile_model(model, train, extra_metrics=(), **speed):
-    """`speed`: compile's steps_per_execution / jit_compile (speed.compile_options)."""
+    """`speed`: compile's steps_per_execution / jit_compile (speed.compile_options).
+    With train.outputs, each output gets its loss, weight and metrics by name (Keras logs
+    them as NAME_loss and NAME_metric)."""
+    outputs = getattr(train, "outputs", None)
+    if outputs:
+        model.compile(optimizer=train.optimizer.build(),
+                      loss={name: o.loss.build() for name, o in outputs.items()},
+                      loss_weights={name: o.weight for name, o in outputs.items()},
+                      metrics={name: [m.build() for m in o.metrics] for name, o in
+                               outputs.items() if o.metrics} or None, **speed)
+        return
     model.compile(optimizer=train.optimizer.build(), loss=train.loss.build(),
                   metrics=[m.build() for m in train.metrics] + list(extra_metrics) or None,
                   **speed)
 
 
-def evaluate(model, splits: dict, batch_size: int) -> dict:
+def evaluate(model, splits: dict, batch_size: int, outputs=None) -> dict:
+    """{part: {metric: value}}; `outputs`: train.outputs (several outputs)."""
     out = {}
     for part in ("train", "validation", "test"):
         if part in splits:
@@ -41,7 +52,21 @@ def evaluate(model, splits: dict, batch_size: int) -> dict:
             out[part] = {k: float(v) for k, v in
                          model.evaluate(x, y, batch_size=batch_size, verbose=0,
                                         return_dict=True).items()}
+            if outputs:
+                out[part].update(output_losses(model, x, y, outputs, batch_size))
     return out
+
+
+def output_losses(model, x, y, outputs, batch_size: int) -> dict:
+    """NAME_loss of each output over the whole split. Keras (3.15) averages its per-output
+    loss trackers over batches without weighting them by size, so a short last batch
+    counts as much as a full one and the values depend on batch_size (its total `loss`
+    is right); kspec reports the mean over the examples, as the total is."""
+    predicted = model.predict(x, batch_size=batch_size, verbose=0)
+    by_name = dict(zip(model.output_names, predicted if isinstance(predicted, (list, tuple))
+                       else [predicted]))
+    return {f"{name}_loss": float(o.loss.build()(y[name], by_name[name]))
+            for name, o in outputs.items()}
 
 
 def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
@@ -121,7 +146,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             if then:  # a second phase (transfer's fine-tuning); not resumable on its own
                 history = then(model, lambda n: _fit(model, train_ds, steps, val_ds, n, t, run,
                                                      verbose), history)
-        metrics = evaluate(model, data.splits, batch)
+        metrics = evaluate(model, data.splits, batch, getattr(t, "outputs", None))
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})
@@ -141,5 +166,6 @@ def write_run(run: RunFolder, loaded, model, history, metrics, data):
     keys = list(history)
     rows = [[i + 1] + [float(history[k][i]) for k in keys] for i in range(len(history[keys[0]]))]
     run.write_csv("history.csv", ["epoch"] + keys, rows)
-    learning_curves(history, run.file("learning_curves.png"), loaded.spec.name)
+    learning_curves(history, run.file("learning_curves.png"), loaded.spec.name,
+                    list(getattr(loaded.spec.train, "outputs", None) or ()))
     write_report(run, loaded, history, model, data)  # report.html: needs every file above

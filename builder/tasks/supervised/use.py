@@ -50,6 +50,10 @@ def evaluate_run(run_dir, data: str | None = None, batch_size: int = 256,
             y = targets(run.model, x, y)
         out[part] = {k: float(v) for k, v in run.model.evaluate(
             x, y, batch_size=batch_size, verbose=0, return_dict=True).items()}
+        per_output = getattr(run.spec.train, "outputs", None)
+        if per_output:  # Keras' own are off (trainer.output_losses)
+            from .trainer import output_losses
+            out[part].update(output_losses(run.model, x, y, per_output, batch_size))
         out[part]["examples"] = int(len(x))
     return out
 
@@ -72,8 +76,9 @@ def labelled_data(run: Run, path: Path):
         loaded = other.spec.data.source.load(path.parent)
         x, y = loaded.x, loaded.y
         if loaded.test is not None:
+            from ...data.multi import concat
             x = np.concatenate([x, loaded.test[0]])
-            y = None if y is None else np.concatenate([y, loaded.test[1]])
+            y = None if y is None else concat(y, loaded.test[1])
     else:
         from ...data.inputs import read_labelled_input
         x, y = read_labelled_input(path, run.saved)
@@ -121,13 +126,37 @@ def read_inputs(run: Run, input_path, resize: bool = False):
 def predict_run(run_dir, input_path, resize: bool = False) -> Predictions:
     run = open_run(run_dir)
     _, names, x = read_inputs(run, input_path, resize)
+    per_output = getattr(run.spec.train, "outputs", None)
+    if per_output:
+        return tabulate_outputs(run, names, run.model.predict(x, batch_size=256, verbose=0),
+                                per_output)
     outputs = run.saved.outputs(np.asarray(run.model.predict(x, batch_size=256, verbose=0)))
     return tabulate(run, names, outputs)
 
 
-def tabulate(run: Run, names, outputs) -> Predictions:
-    classes = run.saved.class_names
-    task = getattr(run.loss, "task", None)
+def tabulate_outputs(run: Run, names, predicted, per_output) -> Predictions:
+    """Several outputs: one group of columns per output, each named after it (`diagnosis`,
+    `diagnosis_p(benign)`, `radius`), in the order of train.outputs."""
+    if not isinstance(predicted, (list, tuple)):
+        predicted = [predicted]
+    classes = run.saved.class_names if isinstance(run.saved.class_names, dict) else {}
+    header, columns, raw = ["example"], [], {}
+    by_name = dict(zip(run.model.output_names, predicted))  # the model's order
+    for name, o in per_output.items():
+        p = np.asarray(by_name[name])
+        raw[name] = p
+        one = tabulate(run, names, p, loss=o.loss, classes=classes.get(name))
+        header += [name if h == "prediction" else f"{name}_{h.removeprefix('prediction_')}"
+                   if h.startswith("prediction_") else f"{name}_{h}" for h in one.header[1:]]
+        columns.append([r[1:] for r in one.rows])
+    rows = [[n] + [v for group in groups for v in group] for n, *groups in zip(names, *columns)]
+    return Predictions(header, rows, raw)
+
+
+def tabulate(run: Run, names, outputs, loss=None, classes=None) -> Predictions:
+    """`loss`, `classes`: one output's of several (default: the run's one loss)."""
+    classes = classes if loss is not None else run.saved.class_names
+    task = getattr(loss if loss is not None else run.loss, "task", None)
     flat = outputs.reshape(len(outputs), -1)
     if task == "binary" and flat.shape[1] == 1:
         names2 = classes if classes and len(classes) == 2 else ["0", "1"]
@@ -145,7 +174,19 @@ def tabulate(run: Run, names, outputs) -> Predictions:
 
 
 def write_predictions(pred: Predictions, out: Path | None) -> str | None:
-    """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text."""
+    """CSV (or .npy of the raw outputs) to `out`, written atomically; None: return CSV text.
+    Several outputs go to an .npz (one array per output, by name), not an .npy."""
+    if out is not None and isinstance(pred.outputs, dict) and out.suffix.lower() in (".npy",
+                                                                                    ".npz"):
+        if out.suffix.lower() == ".npy":
+            raise DataLoadError(f"{out}: this model has {len(pred.outputs)} outputs "
+                                f"({', '.join(pred.outputs)}) and an .npy holds one array; "
+                                f"write --out {out.with_suffix('.npz').name} (one array per "
+                                "output) or a .csv")
+        with atomic_path(out) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **pred.outputs)
+        return None
     if out is not None and out.suffix.lower() == ".npy":
         with atomic_path(out) as tmp:
             np.save(tmp, pred.outputs)
