@@ -114,6 +114,8 @@ def prepare(data, seed: int, base_dir: Path | None = None, states: list | None =
 
 def prepare_spec(loaded, states: list | None = None) -> Prepared:
     """prepare() for a loaded spec: data problems become placed spec problems."""
+    from ..spec.parts import require
+    require(loaded, "data", doing="reading the data")
     spec = loaded.spec
     base = loaded.path.parent if loaded.path else Path(".")
     try:

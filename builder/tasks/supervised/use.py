@@ -68,7 +68,9 @@ def labelled_data(run: Run, path: Path):
     from ...data.pipeline import apply_saved
     if path.suffix.lower() in (".yaml", ".yml"):
         from ...spec.load import load_spec
-        other = load_spec(str(path), check=False)
+        from ...spec.parts import require
+        other = load_spec(str(path), check=False)  # only its data: is read (spec/parts.py)
+        require(other, "data", doing="kspec evaluate --data")
         loaded = other.spec.data.source.load(path.parent)
         x, y = loaded.x, loaded.y
         if loaded.test is not None:
@@ -77,6 +79,10 @@ def labelled_data(run: Run, path: Path):
     else:
         from ...data.inputs import read_labelled_input
         x, y = read_labelled_input(path, run.saved)
+    raw = tuple(run.saved.raw.get("raw_shape") or ())
+    if raw and tuple(x.shape[1:]) != raw:  # another data set: the saved steps cannot apply
+        raise DataLoadError(f"{path} gives examples of shape {list(x.shape[1:])}, but the run "
+                            f"was trained on examples of shape {list(raw)}")
     return apply_saved(run.saved.steps, run.saved.states, x, y, run.spec.seed)
 
 
