@@ -66,12 +66,13 @@ def labelled_data(run: Run, path: Path):
     """All examples of another spec's data source, or of a labelled file, preprocessed as
     the run's training data was (its saved statistics)."""
     from ...data.pipeline import apply_saved
-    if path.suffix.lower() in (".yaml", ".yml"):
+    from ...spec.library import bundled
+    if path.suffix.lower() in (".yaml", ".yml") or (not path.exists() and str(path) in bundled()):
         from ...spec.load import load_spec
         from ...spec.parts import require
         other = load_spec(str(path), check=False)  # only its data: is read (spec/parts.py)
         require(other, "data", doing="kspec evaluate --data")
-        loaded = other.spec.data.source.load(path.parent)
+        loaded = other.spec.data.source.load(Path(other.path).parent)
         x, y = loaded.x, loaded.y
         if loaded.test is not None:
             x = np.concatenate([x, loaded.test[0]])
