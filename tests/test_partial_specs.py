@@ -132,3 +132,18 @@ def test_import_writes_a_model_only_spec_that_works(cli, tmp_path):
     result = cli("summary", out)
     assert result.exit_code == 0 and "Total params: 641" in result.stdout, result.stderr
     one_error(cli("train", out), "training needs them")
+
+
+def test_a_submission_without_train_is_graded_invalid_in_one_line(tmp_path):
+    """The grader adds the teacher's data, but a submission must say how it trains."""
+    from pathlib import Path
+
+    from builder.grade.phases import static_phase
+    rubric = Path(__file__).resolve().parents[1] / "examples" / "assignment-digits" / "rubric.yaml"
+    spec = tmp_path / "zed.yaml"
+    spec.write_text("name: zed\nmodel:\n  input: [8, 8, 1]\n  layers: [flatten, "
+                    "{dense: {units: 10, activation: softmax}}]\n")
+    out = static_phase(str(rubric), {"student": "zed", "spec": str(spec), "folder": None,
+                                     "root": str(tmp_path)})
+    assert out["status"] == "invalid"
+    assert "train: not in this spec" in out["note"] and "\n" not in out["note"]
