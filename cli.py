@@ -168,8 +168,9 @@ def summary(spec, overrides):
     _warn(loaded.warnings)
     from builder.build.model import build_models
     from builder.build.summary import summary_text
+    built = build_models(loaded)
     click.echo(f"{loaded.spec.name}: {' '.join(loaded.spec.description.split())}")
-    for role, (model, plan) in build_models(loaded).items():
+    for role, (model, plan) in built.items():
         click.echo(f"\n{role}:" if role != "model" else "")
         click.echo(summary_text(model, plan))
 
@@ -201,9 +202,8 @@ def train(spec, out, epochs, resume, overrides, quiet):
         from builder.spec.load import load_spec
         loaded = load_spec(spec, overrides)
         _warn([w for w in loaded.warnings if not w.data_missing])  # reading says it
-    from builder.tasks import TASKS
-    result = TASKS[loaded.spec.task].train(loaded, out=out, epochs=epochs,
-                                           verbose=0 if quiet else None)
+    from builder.tasks.base import train_spec
+    result = train_spec(loaded, out=out, epochs=epochs, verbose=0 if quiet else None)
     for part in ("train", "validation", "test"):
         if isinstance(result.metrics.get(part), dict):
             values = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics[part].items())
@@ -236,6 +236,8 @@ def sweep(spec, overrides, method, trials, metric, jobs, out):
     from builder.run.sweep import parse_axes, run_sweep, table_lines
     from builder.spec.load import load_spec
     loaded = load_spec(spec, parse_axes(overrides)[1])
+    from builder.spec.parts import require
+    require(loaded, doing="training")
     _warn(loaded.warnings)
     out = out or default_dir(loaded.spec.name, Path("sweeps"))
     ranked, best = run_sweep(spec, overrides, method, trials, metric, jobs, out,
@@ -488,13 +490,15 @@ def fingerprint(specs, overrides):
 @click.argument("a")
 @click.argument("b")
 @click.option("--no-params", is_flag=True, help="skip the parameter counts (no TensorFlow)")
+@set_option
 @user_errors
-def diff(a, b, no_params):
+def diff(a, b, no_params, overrides):
     """What B changes compared with A: fields (old -> new), layers added, removed or
-    changed (by name or position), and the change in parameter count."""
+    changed (by name or position), and the change in parameter count. --set applies to
+    B (`kspec diff X X --set ...` shows what the values change)."""
     from builder.share.diff import diff_text
     from builder.spec.load import load_spec
-    click.echo(diff_text(load_spec(a), load_spec(b), counts=not no_params), nl=False)
+    click.echo(diff_text(load_spec(a), load_spec(b, overrides), counts=not no_params), nl=False)
 
 
 @main.command()
@@ -531,14 +535,15 @@ def new(file, base, inline, force):
 @click.argument("spec")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="write the script here (FILE.py) instead of printing it")
+@set_option
 @user_errors
-def codegen(spec, out):
+def codegen(spec, out, overrides):
     """SPEC as a plain Keras script: build_model() and, for supervised specs, the same
     compile and fit, run only when the script itself is run (the __main__ guard)."""
     from builder.share.codegen import codegen_text
     from builder.share.keras_code import CodegenError
     from builder.spec.load import load_spec
-    loaded = load_spec(spec)
+    loaded = load_spec(spec, overrides)
     _warn(loaded.warnings)
     try:
         _emit(codegen_text(loaded, out), out)

@@ -140,3 +140,27 @@ def test_imagenet_weights_without_a_network_fail_in_one_line_naming_the_cache(tm
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "weights: imagenet" in lines[0] and str(tmp_path / "keras_home" / "models") in lines[0]
+
+
+def test_a_run_stopped_while_fine_tuning_is_refused_by_resume(tmp_path, base_run, monkeypatch):
+    """Its checkpoints say they are of the second phase; --resume cannot continue that
+    phase yet (README "Resuming"), so it says so instead of resuming the first phase."""
+    import builder.run.checkpoint as ck
+    real = ck.save
+
+    def save(run_path, epoch, *a, phase=1, **k):
+        real(run_path, epoch, *a, phase=phase, **k)
+        if phase == 2:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(ck, "save", save)
+    base = {"run": str(base_run), "up_to": "features"}
+    path = tmp_path / "tuned.yaml"
+    path.write_text(yaml.safe_dump(spec(
+        "tuned", [5, 6, 7, 8, 9], NEW_HEAD, FEW, task="transfer", base=base, epochs=1,
+        fine_tune={"unfreeze_top": 1, "learning_rate": 1e-3, "epochs": 2})))
+    assert kspec("train", path, "--out", tmp_path / "tuned", "-q").exit_code == 130
+    monkeypatch.setattr(ck, "save", real)
+    result = kspec("train", "--resume", tmp_path / "tuned.partial", "-q")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "stopped during its fine-tuning phase" in result.output, result.output
+    assert (tmp_path / "tuned.partial" / "checkpoint.npz").is_file()  # kept, not deleted

@@ -64,6 +64,8 @@ def _problem(path, message, positions):
 def build_models(loaded) -> dict:
     """role -> (keras.Model, Plan) for every network of a loaded (validated) spec."""
     from ..spec.check import plan_networks
+    from ..spec.parts import require
+    require(loaded, "model", doing="building the model")
     spec = loaded.spec
     report = Report()
     plans = plan_networks(spec, report)

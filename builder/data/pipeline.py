@@ -128,6 +128,8 @@ def apply_step(step, x, y, state, rng):
 
 def prepare_spec(loaded, states: list | None = None) -> Prepared:
     """prepare() for a loaded spec: data problems become placed spec problems."""
+    from ..spec.parts import require
+    require(loaded, "data", doing="reading the data")
     spec = loaded.spec
     base = loaded.path.parent if loaded.path else Path(".")
     try:

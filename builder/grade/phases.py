@@ -44,6 +44,10 @@ def static_phase(rubric_path: str, sub: dict) -> dict:
     except SpecError as exc:
         return {**out, "status": "invalid", "note": _render(exc.problems)}
     spec = loaded.spec
+    if spec.train is None:  # a model-only spec validates (spec/parts.py); a submission trains
+        return {**out, "status": "invalid",
+                "note": f"{s.display}: train: not in this spec, and grading trains it; add a "
+                        "`train:` section (at least loss and optimizer)"}
     roles = spec.model is None and spec.task == rubric.task  # e.g. a gan's generator, discriminator
     if spec.model is None and not roles:
         return {**out, "status": "invalid",

@@ -25,6 +25,10 @@ from ..core.files import DATA_MAX, JSON_MAX, FileRefused, open_user_file, read_u
 from .folder import CHECKPOINT, MARK, RESUME, RunFolder, RunFolderError, default_dir
 
 FORMAT = 1
+# the state of a callback that decides what happens in later epochs (early stopping's
+# wait counter and best value, a plateau's wait and cooldown, a checkpoint's best):
+# kept with every epoch, so patience carries over a resume instead of starting again
+CALLBACK_STATE = ("wait", "stopped_epoch", "best", "best_epoch", "cooldown_counter")
 
 
 class Resume:
@@ -35,6 +39,20 @@ class Resume:
         self.history = {k: [float(v) for v in vs] for k, vs in state["history"].items()}
         self.position = int(state.get("position", 0))
         self.arrays = arrays
+        self.callbacks = list(state.get("callbacks", []))  # callback_state(), per callback
+        self.phase = int(state.get("phase", 1))  # 2: a second fit (transfer's fine-tuning)
+        self.callback_arrays: dict = {}  # c<i>_<j>: callback i's best_weights[j]
+
+    def restore_callbacks(self, callbacks):
+        """Put each callback back in the state it had after the last finished epoch (after
+        Keras' on_train_begin has reset it)."""
+        for i, (cb, state) in enumerate(zip(callbacks, self.callbacks)):
+            for name in CALLBACK_STATE:
+                if name in state:
+                    setattr(cb, name, state[name])
+            if "best_weights" in state:
+                cb.best_weights = [self.callback_arrays[f"c{i}_{j}"]
+                                   for j in range(state["best_weights"])]
 
     def restore(self, variables: list, what: str):
         if len(variables) != len(self.arrays) or any(
@@ -51,8 +69,11 @@ def open_run_folder(loaded, out, runs_root, epochs) -> tuple[RunFolder, Resume |
     partial = getattr(loaded, "resume_from", None)
     if partial is not None:
         partial = Path(partial)
-        return RunFolder(partial.with_name(partial.name[:-len(".partial")]), partial), \
-            read_checkpoint(partial)
+        resume = read_checkpoint(partial)
+        if resume.phase != 1:  # its recompiled optimizer and second history: not kept yet
+            raise RunFolderError(f"{partial} stopped during its fine-tuning phase, which kspec "
+                                 "cannot resume yet; train the spec again")
+        return RunFolder(partial.with_name(partial.name[:-len(".partial")]), partial), resume
     run = RunFolder(out or default_dir(loaded.spec.name, runs_root))
     base = loaded.path.parent if loaded.path else Path(".")
     write_json(run.file(RESUME), {"format": FORMAT, "spec": loaded.spec.model_dump(mode="json"),
@@ -62,11 +83,33 @@ def open_run_folder(loaded, out, runs_root, epochs) -> tuple[RunFolder, Resume |
     return run, None
 
 
-def save(run_path: Path, epoch: int, history: dict, variables: list, position: int):
-    state = {"format": FORMAT, "epoch": epoch, "position": position,
-             "history": {k: [float(x) for x in v] for k, v in history.items()}}
+def callback_state(callbacks) -> tuple[list, dict]:
+    """(the CALLBACK_STATE of each callback, JSON-able; its best_weights as arrays)."""
+    states, arrays = [], {}
+    for i, cb in enumerate(callbacks):
+        state = {}
+        for name in CALLBACK_STATE:
+            value = getattr(cb, name, None)
+            if hasattr(cb, name) and (value is None or isinstance(value, (int, float, np.number))):
+                state[name] = value if value is None else (
+                    int(value) if isinstance(value, (int, np.integer)) else float(value))
+        weights = getattr(cb, "best_weights", None)
+        if weights is not None:
+            state["best_weights"] = len(weights)
+            arrays.update({f"c{i}_{j}": np.asarray(w) for j, w in enumerate(weights)})
+        states.append(state)
+    return states, arrays
+
+
+def save(run_path: Path, epoch: int, history: dict, variables: list, position: int,
+         callbacks=(), phase: int = 1):
+    states, extra = callback_state(callbacks)
+    state = {"format": FORMAT, "epoch": epoch, "position": position, "phase": phase,
+             "history": {k: [float(x) for x in v] for k, v in history.items()},
+             "callbacks": states}
     arrays = {f"v{i}": np.asarray(v.numpy() if hasattr(v, "numpy") else v)
               for i, v in enumerate(variables)}
+    arrays.update(extra)
     with atomic_path(Path(run_path) / CHECKPOINT) as tmp:
         np.savez(tmp, state=np.array(json.dumps(state)), **arrays)
     log_epoch(epoch, history)
@@ -109,10 +152,13 @@ def read_checkpoint(partial: Path) -> Resume:
         with open_user_file(partial / CHECKPOINT, DATA_MAX, "checkpoint", partial) as fh:
             with np.load(fh, allow_pickle=False) as npz:
                 state = json.loads(str(npz["state"]))
-                arrays = [npz[f"v{i}"] for i in range(len(npz.files) - 1)]
+                arrays = [npz[f"v{i}"] for i in range(sum(f.startswith("v") for f in npz.files))]
+                extra = {f: npz[f] for f in npz.files if f.startswith("c")}
         if state.get("format") != FORMAT:
             raise ValueError("written by another kspec version")
-        return Resume(state, arrays)
+        resume = Resume(state, arrays)
+        resume.callback_arrays = extra
+        return resume
     except FileRefused as exc:
         raise RunFolderError(str(exc)) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -183,15 +229,21 @@ def keras_variables(*objects) -> list:
     return out
 
 
-def epoch_callback(run, steps: int, before: Resume | None):
-    """A Keras callback that checkpoints the model (weights, optimizer, generators) at
-    the end of every epoch; the history continues the one resumed from."""
+def epoch_callback(run, steps: int, before: Resume | None, others=(), phase: int = 1):
+    """A Keras callback that checkpoints the model (weights, optimizer, generators) and
+    the state of the `others` callbacks at the end of every epoch; the history continues
+    the one resumed from. Put it after `others` in fit's list: it restores their state
+    after their own on_train_begin has reset it, and saves it after their epoch end."""
     from ..core.keras_env import keras
 
     class EpochCheckpoint(keras().callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.history = {k: list(v) for k, v in (before.history if before else {}).items()}
+
+        def on_train_begin(self, logs=None):
+            if before is not None:
+                before.restore_callbacks(others)
 
         def on_epoch_end(self, epoch, logs=None):
             for key, value in (logs or {}).items():
@@ -201,7 +253,7 @@ def epoch_callback(run, steps: int, before: Resume | None):
             # divide the epoch) starts over each epoch, so there is nothing to skip
             # (its reshuffle order then differs from an uninterrupted run's)
             save(run.path, epoch + 1, self.history, keras_variables(self.model),
-                 (epoch + 1) * steps if steps else 0)
+                 (epoch + 1) * steps if steps else 0, callbacks=others, phase=phase)
 
     return EpochCheckpoint()
 

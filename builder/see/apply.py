@@ -18,6 +18,8 @@ from .values import read_values, table
 def apply_spec(spec: str, given: str, out_dir: Path | None = None, overrides=()) -> str:
     from ..spec.load import load_spec
     base = load_spec(spec, overrides)
+    from ..spec.parts import require
+    require(base, "model", doing="kspec apply")
     model_spec = base.spec.model
     if model_spec is None:
         raise DataLoadError(f"{base.spec.name} has several networks; kspec apply takes a "

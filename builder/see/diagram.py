@@ -310,6 +310,8 @@ def save_png(lay: Layout, path, dpi: int = 100):
 def model_layout(loaded) -> Layout:
     from ..core.problems import Report
     from ..spec.check import plan_networks
+    from ..spec.parts import require
+    require(loaded, "model", doing="drawing the model")
     spec = loaded.spec
     plans = plan_networks(spec, Report())
     total = sum(plan_count(p).total for p in plans.values())

@@ -161,7 +161,10 @@ def _before_activation(layer, inp):
     """The layer's output with its activation left out (Dense, Conv: z = Wx + b)."""
     from ..core.keras_env import keras
     saved = layer.activation
-    layer.activation = keras().activations.linear
+    try:
+        layer.activation = keras().activations.linear
+    except AttributeError:  # a read-only activation (an LSTM's belongs to its cell)
+        return None
     try:
         return np.asarray(layer(inp[None], training=False))[0]
     except Exception:  # a layer whose call does not read .activation: show the output only

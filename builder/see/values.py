@@ -66,7 +66,11 @@ def read_values(given: str, channels: int | None = None) -> tuple[np.ndarray, st
     """--input: a file (.csv, .npy, .npz, an image) or values written inline
     ('0,1,2,3' or YAML like [[1, 2], [3, 4]]) -> (array of one example, what it was)."""
     path = Path(given)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # values longer than a file name can be (a 28x28 image inline)
+        is_file = False
+    if is_file:
         suffix = path.suffix.lower()
         if suffix in IMAGE_SUFFIXES:
             return read_image_as_is(path, channels), "image"

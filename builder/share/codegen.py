@@ -8,9 +8,12 @@ For supervised specs `main()` compiles and fits it with the spec's optimizer, lo
 metrics, callbacks, epochs and batch size; it runs only under
 `if __name__ == "__main__":`, so the script can be imported.
 
-The data is the one place the script still uses kspec: `load_data()` asks kspec
-for the exact splits and preprocessing `kspec train` uses (its data: section has
-many sources and steps), and says how to replace it.
+The data is loaded by the script's own code (data_code.py: the source, kspec's seeded
+split, each preprocessing step) and fed to `model.fit` through the same tf.data
+pipeline as `kspec train`, so the same seed trains to the same numbers (a test compares
+the histories). For a source or step data_code.py cannot write yet, `load_data()` asks
+kspec for the splits instead and says how to replace it. A model-only spec (no data:
+or train:) gets build_model() alone.
 """
 from __future__ import annotations
 
@@ -186,8 +189,10 @@ def _spec_ref(loaded, out_path: Path | None) -> str:
             f"{_quote(Path(rel).as_posix())})")
 
 
-def _train_lines(loaded, model, plan, code: Code) -> list[str]:
-    """main(): seed, data, build, adapt, compile, fit, evaluate, as `kspec train` does."""
+def _train_lines(loaded, model, plan, code: Code, plain: bool) -> list[str]:
+    """main(): seed, data, build, adapt, compile, fit, evaluate, as `kspec train` does.
+    `plain`: the script loads its data itself (data_code.py) and feeds model.fit the same
+    tf.data pipeline as kspec, so the same seed trains to the same numbers."""
     spec = loaded.spec
     t = spec.train
     optimizer = code.obj(t.optimizer.build())
@@ -207,23 +212,47 @@ def _train_lines(loaded, model, plan, code: Code) -> list[str]:
         loss, weights, metrics = code.obj(t.loss.build()), None, metric_list(t.metrics)
     callbacks = [_callback(cb, code) for cb in t.callbacks]
     lines = [f"keras.utils.set_random_seed({spec.seed})",
+             "tf.config.experimental.enable_op_determinism()  # the same numbers every run",
              "(x_train, y_train), validation, test = load_data()",
              "model = build_model()"]
     for node in plan.nodes:
         if getattr(node.layer, "needs_adapt", False):
             lines.append(f"model.get_layer({_quote(node.name)}).adapt(x_train)  "
                          "# mean and variance of the training split")
+    # speed only (README "Fast fit"): kspec's auto rule runs several steps per call only
+    # where that changes no number, so the script runs one; a count set by hand is kept
+    by_hand = plain and t.steps_per_execution != "auto"
+    speed_args = ["    steps_per_execution=per_call,"] if by_hand else []
+    if t.jit_compile != "auto":
+        speed_args.append(f"    jit_compile={t.jit_compile},")
+    if plain:
+        lines.append(f"steps = -(-len(x_train) // {t.batch_size})  # batches per epoch")
+    if by_hand:
+        lines.append(f"per_call = min({t.steps_per_execution}, steps)  # train.steps_per_execution")
     lines += ["model.compile(", f"    optimizer={optimizer},", f"    loss={loss},"]
     lines += [f"    loss_weights={weights},"] if weights else []
-    lines += [f"    metrics={metrics},", ")"]
+    lines += [f"    metrics={metrics},"] + speed_args + [")"]
     if callbacks:
         lines.append(f"os.makedirs(RUN_DIR, exist_ok=True)")
-    fit = (f"x_train, y_train, validation_data=validation, epochs=epochs, "
-           f"batch_size={t.batch_size}, shuffle={t.shuffle}")
-    if spec.data.augment:
-        lines.append("train = augmented(x_train, y_train)  # data.augment, as kspec does it")
-        fit = (f"train, validation_data=validation, epochs=epochs")
-    lines += ["history = model.fit(", f"    {fit},"]
+    if plain:
+        # as kspec: one endless training dataset unless steps_per_execution does not
+        # divide the epoch (then a dataset that ends with each epoch: speed.py)
+        augment = "augment=augmenter(), " if spec.data.augment else ""
+        repeat = "steps % per_call == 0" if by_hand else "True"
+        lines += [f"repeat = {repeat}  # one endless dataset unless a call would span two epochs",
+                  f"train = dataset(x_train, y_train, {t.batch_size}, {t.shuffle}, "
+                  f"{spec.seed}, {augment}repeat=repeat)",
+                  "if validation is not None:",
+                  f"    validation = dataset(*validation, {t.batch_size}, False, {spec.seed})"]
+        fit = ("train, steps_per_epoch=steps if repeat else None,\n"
+               "validation_data=validation, epochs=epochs, shuffle=False")
+    else:
+        fit = (f"x_train, y_train, validation_data=validation, epochs=epochs, "
+               f"batch_size={t.batch_size}, shuffle={t.shuffle}")
+        if spec.data.augment:
+            lines.append("train = augmented(x_train, y_train)  # data.augment, as kspec does it")
+            fit = (f"train, validation_data=validation, epochs=epochs")
+    lines += ["history = model.fit("] + [f"    {part}" for part in f"{fit},".split("\n")]
     lines += (["    callbacks=["] + [f"        {cb}," for cb in callbacks] + ["    ],"]
               if callbacks else [])
     lines += [")",
@@ -235,6 +264,15 @@ def _train_lines(loaded, model, plan, code: Code) -> list[str]:
     for ln in lines:
         out += ["    " + part for part in _wrap(ln, "    ")]
     return out
+
+
+def _augmenter(spec, code: Code) -> str:
+    """augmenter(): data.augment as the Keras layers kspec's pipeline applies."""
+    from ..data.augment import augmenter
+    seq = augmenter(spec.data.augment, spec.seed)
+    made = ", ".join(code.layer(layer) for layer in seq.layers)
+    return ('\ndef augmenter():\n    """data.augment: random changes of the training batches '
+            f'only (seeded)."""\n    return keras.Sequential([{made}], name="augment")\n')
 
 
 def _callback(entry, code: Code) -> str:
@@ -286,12 +324,16 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
         roles = ", ".join(f"{_quote(r)}: build_{identifier(r, set())}()" for r in built)
         functions.append(f'def build_model():\n    """Every network of {spec.name}, by role."""\n'
                          f"    return {{{roles}}}")
-    supervised = spec.task == "supervised" and "model" in built
+    from ..spec.parts import complete
+    from .data_code import DATASETS, data_lines
+    supervised = spec.task == "supervised" and "model" in built and complete(spec)
+    loader = data_lines(spec) if supervised else None
     if supervised:
         model, plan = built["model"]
         main = "\n".join(["def main(epochs=EPOCHS):",
                           '    """Train as `kspec train` does; returns the model and its '
-                          'history."""'] + _train_lines(loaded, model, plan, code))
+                          'history."""'] + _train_lines(loaded, model, plan, code,
+                                                        loader is not None))
     else:
         main = (f'def main(epochs=None):\n    """kspec trains a {spec.task} spec itself '
                 f'(kspec train SPEC); this script builds its networks."""\n'
@@ -314,16 +356,17 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
         "import os" if supervised else "",
         "",
         "import keras",
-        "import numpy as np" if uses_weights or re.search(r"\bnp\.", text) else "",
+        "import numpy as np" if uses_weights or loader or re.search(r"\bnp\.", text) else "",
+        "import tensorflow as tf" if supervised else "",
         "from keras import layers",
         "from keras import ops" if re.search(r"\bops\.", text) else "",
     ]
     head = [h for i, h in enumerate(head) if h or i in (1, 6)]
     parts = ["\n".join(head) + "\n"]
     if supervised:
-        parts.append(f"SPEC = {_spec_ref(loaded, out_path)}  # the spec this script was "
-                     "written from\n"
-                     f"EPOCHS = {spec.train.epochs}\n"
+        parts.append((f"SPEC = {_spec_ref(loaded, out_path)}  # the spec this script was "
+                      "written from\n" if loader is None else "")
+                     + f"EPOCHS = {spec.train.epochs}\n"
                      + (f"RUN_DIR = {_quote(spec.name + '-run')}  # where callbacks write files\n"
                         if spec.train.callbacks else ""))
     custom = _custom_source(sources)
@@ -332,7 +375,12 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
     if uses_weights:
         parts.append(SET_WEIGHTS)
     parts += ["\n" + f + "\n" for f in functions]
-    if supervised:
+    if loader is not None:
+        parts.append(loader)
+        parts.append(DATASETS)
+        if spec.data.augment:
+            parts.append(_augmenter(spec, code))
+    elif supervised:
         parts.append('''
 def load_data():
     """The train, validation and test splits `kspec train` uses. kspec reads and

@@ -429,6 +429,8 @@ def import_spec(path: Path, extends: str | None = None,
     elif not extends:
         notes.append("the model was saved without compile settings: add train.loss")
     if not extends:
-        notes.append("a spec needs a data: section; add one, or import with --extends SPEC "
-                     "to take data (and training) from another spec")
+        notes.append("the spec has no data: section: validate, summary, explain, plot model, "
+                     "export, diff and codegen work on it as it is; to train it, add a data: "
+                     "section, or import with --extends SPEC to take data (and training) from "
+                     "another spec")
     return data, notes

@@ -141,7 +141,10 @@ def check_spec(spec, base_dir=None) -> Report:
     plans = plan_networks(spec, report)
     from .counts import check_weight_cap
     check_weight_cap(plans, report)  # before anything would allocate them
+    if spec.data is None:  # a model-only spec (spec/parts.py): nothing to check it against
+        return report
     info = data_info(spec.data, report, base_dir)
-    if not report.errors:
+    from .parts import complete
+    if not report.errors and complete(spec):  # the task's checks relate all three parts
         TASKS[spec.task].check(spec, plans, info, report)
     return report

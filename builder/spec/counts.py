@@ -131,7 +131,13 @@ def network_sizes(spec) -> str:
     """What `kspec validate` prints for a valid spec: each network's count and size."""
     from .check import plan_networks
     from ..core.problems import Report
-    return describe(plan_networks(spec, Report()))
+    from .parts import missing
+    text = describe(plan_networks(spec, Report())) if not missing(spec, "model") else \
+        "data only, no model"
+    lacking = [p for p in missing(spec) if p != "models"]
+    if lacking and text != "data only, no model":  # a part of a run (spec/parts.py)
+        text += f"; no {' or '.join(f'{p}:' for p in lacking)} section"
+    return text
 
 
 def describe(plans: dict) -> str:

@@ -190,7 +190,7 @@ class SupervisedTrain(TrainSpec):
 
 class Spec(Strict):
     kspec: Literal[1] = Field(FORMAT_VERSION, description="spec format version")
-    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                       description="short name; runs are saved as runs/<name>-<time>")
     description: str = Field("", description="what the spec teaches: a short first sentence "
                              "(the line kspec list shows), then the details")
@@ -199,11 +199,15 @@ class Spec(Strict):
         f"{LECTURES[0]}..{LECTURES[-1]} (e.g. [L16]); kspec list --lecture L16 finds it")
     seed: int = Field(42, ge=0, description="seeds weights, splits and shuffling")
     task: str = Field("supervised", description="what the networks learn; see kspec catalog tasks")
-    data: DataSpec
+    # a spec may hold only part of a run (README "Model-only and data-only specs"):
+    # a model without data (kspec import), or only the data (kspec evaluate --data);
+    # a command that needs a missing part says so (spec/parts.py)
+    data: DataSpec | None = Field(None, description="where the examples come from and how "
+                                  "they are split and preprocessed")
     model: ModelSpec | None = Field(None, description="the network (single-network tasks)")
     models: dict[str, ModelSpec] | None = Field(
         None, description="named networks (roles) for multi-network tasks, e.g. generator")
-    train: Any = Field(..., description="how to train; its keys depend on the task")
+    train: Any = Field(None, description="how to train; its keys depend on the task")
     sweep: dict[str, list[Any]] | None = Field(
         None, description="kspec sweep's search space: dotted key -> the values to try, "
                           "e.g. {train.batch_size: [32, 64]}; kspec train ignores it")
@@ -235,6 +239,8 @@ class Spec(Strict):
     def _train_for_task(cls, v, info):
         from ..tasks import TASKS
         task = info.data.get("task")
+        if v is None:
+            return v  # a model-only or data-only spec (spec/parts.py)
         if task not in TASKS:
             return v  # the task itself is wrong; that error is reported
         return TASKS[task].train_schema.model_validate(v)
@@ -243,6 +249,17 @@ class Spec(Strict):
     def _networks_for_task(self):
         from ..tasks import TASKS
         task = TASKS[self.task]
+        if self.model is None and self.models is None and self.train is None \
+                and self.data is not None:
+            if self.name is None:  # only data: for kspec data / evaluate --data
+                self.name = "data"  # (spec/parts.py); no run is named after it
+            return self
+        if self.name is None:
+            fail_at(("name",), "missing", "required; add it (runs are saved as "
+                    "runs/<name>-<time>)")
+        if self.model is None and self.models is None and self.data is None:
+            fail_at(("model",), "missing", "required; a spec holds a network (`model:` with "
+                    "input and layers), data (`data:`), or both with `train:`")
         if task.roles is None:
             if self.models is not None:
                 fail_at(("models",), "form",
@@ -264,4 +281,4 @@ class Spec(Strict):
 
     def networks(self) -> dict:
         """role -> ModelSpec; a single-network spec has the one role 'model'."""
-        return {"model": self.model} if self.model is not None else dict(self.models)
+        return {"model": self.model} if self.model is not None else dict(self.models or {})

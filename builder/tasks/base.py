@@ -88,6 +88,14 @@ class TaskRegistry:
 TASKS = TaskRegistry()
 
 
+def train_spec(loaded, **options):
+    """Train a loaded spec with its task's trainer (kspec train, the grader); a spec that
+    is only part of a run (no data:, model: or train:) is refused in one line first."""
+    from ..spec.parts import require
+    require(loaded, doing="training")
+    return TASKS[loaded.spec.task].train(loaded, **options)
+
+
 def bundled_example(name: str, **train) -> dict:
     """A bundled spec (specs/<topic>/NAME.yaml) as a dict, for one quick epoch: `train` fields
     replaced (epochs 1 unless given) and its data path made absolute, so the example

@@ -69,13 +69,14 @@ def output_losses(model, x, y, outputs, batch_size: int) -> dict:
             for name, o in outputs.items()}
 
 
-def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
+def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None, phase=1):
     """model.fit with a checkpoint at every epoch's end (run/checkpoint.py); `resume`:
     the checkpoint to continue from. -> the whole history, resumed epochs included."""
     if resume is not None:
         restore_model(model, resume)
         train_ds = train_ds.skip(resume.position)  # the batches already trained on
-    saver = epoch_callback(run, steps, resume)
+    callbacks = [cb.build(run.path) for cb in t.callbacks]
+    saver = epoch_callback(run, steps, resume, callbacks, phase)
     model.fit(
         train_ds,
         steps_per_epoch=steps,  # the training dataset repeats: one iterator for all epochs
@@ -83,7 +84,7 @@ def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None):
         epochs=epochs,
         initial_epoch=resume.epoch if resume else 0,
         shuffle=False,  # the tf.data pipeline shuffles, seeded
-        callbacks=[cb.build(run.path) for cb in t.callbacks] + [saver],
+        callbacks=callbacks + [saver],  # the saver last: it keeps the others' state
         verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
     )
     return saver.history
@@ -143,9 +144,10 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
             warnings.filterwarnings("ignore", message=".*does not have any trainable weights")
             history = _fit(model, train_ds, steps, val_ds, epochs or t.epochs, t, run, verbose,
                            resume)
-            if then:  # a second phase (transfer's fine-tuning); not resumable on its own
+            if then:  # a second phase (transfer's fine-tuning): its checkpoints say so, and
+                # --resume refuses them (run/checkpoint.py) instead of resuming phase one
                 history = then(model, lambda n: _fit(model, train_ds, steps, val_ds, n, t, run,
-                                                     verbose), history)
+                                                     verbose, phase=2), history)
         metrics = evaluate(model, data.splits, batch, getattr(t, "outputs", None))
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),

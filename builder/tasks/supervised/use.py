@@ -70,10 +70,13 @@ def labelled_data(run: Run, path: Path):
     """All examples of another spec's data source, or of a labelled file, preprocessed as
     the run's training data was (its saved statistics)."""
     from ...data.pipeline import apply_saved
-    if path.suffix.lower() in (".yaml", ".yml"):
+    from ...spec.library import bundled
+    if path.suffix.lower() in (".yaml", ".yml") or (not path.exists() and str(path) in bundled()):
         from ...spec.load import load_spec
-        other = load_spec(str(path), check=False)
-        loaded = other.spec.data.source.load(path.parent)
+        from ...spec.parts import require
+        other = load_spec(str(path), check=False)  # only its data: is read (spec/parts.py)
+        require(other, "data", doing="kspec evaluate --data")
+        loaded = other.spec.data.source.load(Path(other.path).parent)
         x, y = loaded.x, loaded.y
         if loaded.test is not None:
             from ...data.multi import concat
@@ -82,6 +85,10 @@ def labelled_data(run: Run, path: Path):
     else:
         from ...data.inputs import read_labelled_input
         x, y = read_labelled_input(path, run.saved)
+    raw = tuple(run.saved.raw.get("raw_shape") or ())
+    if raw and tuple(x.shape[1:]) != raw:  # another data set: the saved steps cannot apply
+        raise DataLoadError(f"{path} gives examples of shape {list(x.shape[1:])}, but the run "
+                            f"was trained on examples of shape {list(raw)}")
     return apply_saved(run.saved.steps, run.saved.states, x, y, run.spec.seed)
 
 
