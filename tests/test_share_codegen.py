@@ -160,3 +160,15 @@ def test_codegen_set_changes_the_script(cli):
     assert result.exit_code == 0, result.stderr
     assert "units=16" in plain and "units=5" in result.stdout and "units=16" not in result.stdout
     assert "per_call = min(5, steps)" in result.stdout and "per_call" not in plain
+
+
+def test_a_feature_used_as_a_target_keeps_kspecs_own_data_loading(cli):
+    """The plain sklearn lines take every feature as an input; a spec that makes a feature a
+    target (breast_cancer_two_heads' radius head) needs kspec's load_data(), else the script
+    builds a 29-input model and feeds it 30 columns."""
+    plain = cli("codegen", "breast_cancer_mlp").stdout
+    two = cli("codegen", "breast_cancer_two_heads")
+    assert two.exit_code == 0, two.stderr
+    assert "load_breast_cancer()" in plain and "prepare_spec" not in plain
+    assert "prepare_spec" in two.stdout and "load_breast_cancer()" not in two.stdout
+    assert "loss_weights=" in two.stdout

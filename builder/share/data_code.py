@@ -22,7 +22,8 @@ class Unsupported(Exception):
 def _source_lines(source) -> list[str]:
     """Lines that set x, y and test ((x_test, y_test) or None) as source.load() does."""
     kind = source.kind
-    if kind == "sklearn" and source.name != "sample_images":
+    # a feature used as a target (one or several outputs) keeps kspec's own load_data()
+    if kind == "sklearn" and source.name != "sample_images" and source.target in (None, "target"):
         from ..data.sources.sklearn import SKLEARN_SETS
         fn, _, labels, _, _ = SKLEARN_SETS[source.name]
         lines = [f"from sklearn.datasets import {fn}",
