@@ -62,6 +62,12 @@ def open_run_folder(loaded, out, runs_root, epochs) -> tuple[RunFolder, Resume |
     return run, None
 
 
+# Called as watch(run_path, epoch, history) after every epoch's checkpoint: the one place
+# every trainer's epochs pass through. A sweep trial's process adds its pruning watcher
+# (run/study.py); a watcher that raises stops the run, keeping RUN.partial.
+EPOCH_WATCHERS: list = []
+
+
 def save(run_path: Path, epoch: int, history: dict, variables: list, position: int):
     state = {"format": FORMAT, "epoch": epoch, "position": position,
              "history": {k: [float(x) for x in v] for k, v in history.items()}}
@@ -69,6 +75,8 @@ def save(run_path: Path, epoch: int, history: dict, variables: list, position: i
               for i, v in enumerate(variables)}
     with atomic_path(Path(run_path) / CHECKPOINT) as tmp:
         np.savez(tmp, state=np.array(json.dumps(state)), **arrays)
+    for watch in EPOCH_WATCHERS:
+        watch(run_path, epoch, history)
 
 
 def _partial_folder(partial: Path) -> Path:

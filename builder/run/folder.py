@@ -31,6 +31,10 @@ class RunFolderError(Exception):
     pass
 
 
+class TrialPruned(RunFolderError):
+    """kspec sweep's pruner stopped this trial (run/study.py): its folder stays RUN.partial."""
+
+
 @dataclass
 class RunResult:
     path: Path
