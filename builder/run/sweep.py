@@ -212,7 +212,7 @@ class Sweep:
             raise SpecError.single("kspec sweep needs at least one key with several values, "
                                    "e.g. --set train.batch_size=32,64 (or a `sweep:` section)")
         first = load_spec(spec, self.fixed)
-        self.seed = first.spec.seed
+        self.seed, self.spec_path = first.spec.seed, first.path
         self.settings = resolve(self.axes, declared, **options)
         check_values(spec, self.fixed, self.axes)  # cheap (no TensorFlow)
         s = self.settings
@@ -251,7 +251,7 @@ class Sweep:
         else:
             (self.out / "trials").mkdir(parents=True, exist_ok=True)
             write_text(saved, json.dumps({"plan": self.plan, "study": self.study_name,
-                                          "spec_path": str(Path(self.spec).resolve())},
+                                          "spec_path": str(self.spec_path)},
                                          indent=2) + "\n")
         from .study import open_study
         self.study = open_study(self.storage, self.study_name, self.plan, self.seed)
