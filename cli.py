@@ -28,7 +28,7 @@ def user_errors(fn):
                 click.echo(p.render(), err=True)
             sys.exit(1)
         except TrialPruned as exc:  # a sweep's trial stopped by its pruner (run/study.py)
-            click.echo(f"pruned: {exc}", err=True)
+            click.echo(str(exc), err=True)
             sys.exit(3)  # builder/run/sweep.PRUNED_EXIT
         except (DataLoadError, RunFolderError, FileRefused) as exc:
             click.echo(f"error: {exc}", err=True)

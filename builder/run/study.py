@@ -131,7 +131,8 @@ def watch_from_env():
                  "values": history[metric]}) + "\n")
             raise TrialPruned(f"pruned by kspec sweep after epoch {epoch}: {metric} "
                               f"{history[metric][-1]:.4f} is behind earlier trials at that "
-                              f"epoch; the run is kept, unfinished, in {run_path}")
+                              f"epoch; the run is kept, unfinished, in {run_path} "
+                              f"(kspec train --resume {run_path} would finish it)")
 
     from .checkpoint import EPOCH_WATCHERS
     EPOCH_WATCHERS.append(watch)
