@@ -20,13 +20,16 @@ def user_errors(fn):
     def wrapper(*args, **kwargs):
         from builder.core.files import FileRefused
         from builder.data.sources import DataLoadError
-        from builder.run.folder import RunFolderError
+        from builder.run.folder import RunFolderError, TrialPruned
         try:
             return fn(*args, **kwargs)
         except SpecError as exc:
             for p in exc.problems:
                 click.echo(p.render(), err=True)
             sys.exit(1)
+        except TrialPruned as exc:  # a sweep's trial stopped by its pruner (run/study.py)
+            click.echo(str(exc), err=True)
+            sys.exit(3)  # builder/run/sweep.PRUNED_EXIT
         except (DataLoadError, RunFolderError, FileRefused) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -190,6 +193,8 @@ def train(spec, out, epochs, resume, overrides, quiet):
 
     Every finished epoch is kept in RUN.partial/ until the run ends: after Ctrl-C or a
     crash, `kspec train --resume RUN.partial` continues where it stopped."""
+    from builder.run.study import watch_from_env
+    watch_from_env()  # a trial of kspec sweep: report each epoch, stop when pruned
     if resume is not None:
         if spec or out or epochs or overrides:
             raise click.UsageError("--resume continues a run as it was started: give no SPEC, "
@@ -217,39 +222,59 @@ def train(spec, out, epochs, resume, overrides, quiet):
 @main.command()
 @click.argument("spec")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=V1,V2,...",
-              help="a key to sweep over its comma-separated values (one value: set in "
-                   "every trial); repeatable")
-@click.option("--method", type=click.Choice(["grid", "random"]), default="grid",
-              help="every combination, or a seeded random sample of --trials of them")
+              help="a key to sweep over its comma-separated values, or a range LOW..HIGH "
+                   "(LOW..HIGH:log); one value: set in every trial; repeatable")
+@click.option("--sampler", "--method", "sampler", type=click.Choice(["grid", "random", "tpe"]),
+              default=None, help="grid: every combination (default); random: seeded draws; "
+                                 "tpe: Optuna's model-based sampler")
 @click.option("--trials", type=click.IntRange(min=1), default=None,
-              help="how many trials (default: every combination)")
-@click.option("--metric", default="val_loss", show_default=True,
-              help="a logged value (history.csv column); its best epoch ranks the trials")
+              help="how many trials (default: every combination; random, tpe: 10)")
+@click.option("--metric", default=None,
+              help="a logged value (history.csv column; default val_loss); its best epoch "
+                   "ranks the trials")
+@click.option("--direction", type=click.Choice(["minimize", "maximize"]), default=None,
+              help="default: minimize a loss or error, maximize anything else")
+@click.option("--pruner", type=click.Choice(["median", "percentile", "none"]), default=None,
+              help="stop weak trials from their per-epoch metric (default median)")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, help="trials trained at once")
+@click.option("--storage", default=None, metavar="URL",
+              help="the Optuna study's database (default sqlite in the sweep folder); the "
+                   "same URL on several machines joins one study")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="sweep folder (default sweeps/<name>-<time>); an existing one resumes")
 @_cap
 @user_errors
-def sweep(spec, overrides, method, trials, metric, jobs, out):
-    """Train SPEC over a grid or random sample of values; rank the trials by --metric."""
+def sweep(spec, overrides, sampler, trials, metric, direction, pruner, jobs, storage, out):
+    """Train SPEC over a search space with Optuna; prune weak trials; rank by --metric."""
     from builder.run.folder import default_dir
-    from builder.run.sweep import parse_axes, run_sweep, table_lines
+    from builder.run.sweep import Sweep, parse_axes, table_lines
     from builder.spec.load import load_spec
     loaded = load_spec(spec, parse_axes(overrides)[1])
     from builder.spec.parts import require
     require(loaded, doing="training")
     _warn(loaded.warnings)
     out = out or default_dir(loaded.spec.name, Path("sweeps"))
-    ranked, best = run_sweep(spec, overrides, method, trials, metric, jobs, out,
-                             [sys.executable, str(Path(__file__).resolve())],
-                             declared=loaded.spec.sweep, echo=click.echo)
-    axes = list(ranked[0].values) if ranked else []
-    for line in table_lines(ranked, {k: None for k in axes}, metric):
+    job = Sweep(spec, overrides, out, [sys.executable, str(Path(__file__).resolve())],
+                declared=loaded.spec.sweep, storage=storage, echo=click.echo, sampler=sampler,
+                trials=trials, metric=metric, direction=direction, pruner=pruner)
+    job.open()
+    s = job.settings
+    click.echo(f"sweep {job.study_name}: {s.trials} trial(s), {s.sampler} sampler, "
+               f"{s.direction} {s.metric}, pruner {s.pruner['kind']}; folder {out}")
+    try:
+        job.run(jobs)
+    except KeyboardInterrupt:
+        click.echo(f"sweep stopped; finished trials are kept in its study; resume with the "
+                   f"same command (--out {out})", err=True)
+        sys.exit(130)
+    rows = job.rows()
+    best = job.write_results(rows)
+    for line in table_lines(rows, job.axes, s.metric):
         click.echo(line)
     if best is None:
         click.echo(f"no trial finished; see the logs in {out / 'trials'}", err=True)
         sys.exit(1)
-    click.echo(f"best: trial {best.number:03d}, {metric} {best.score:.4f} at epoch {best.epoch}")
+    click.echo(f"best: trial {best.number:03d}, {s.metric} {best.score:.4f} at epoch {best.epoch}")
     click.echo(f"saved sweep: {out} (results.csv, best.yaml, sweep.png)")
 
 

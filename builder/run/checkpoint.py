@@ -83,6 +83,12 @@ def open_run_folder(loaded, out, runs_root, epochs) -> tuple[RunFolder, Resume |
     return run, None
 
 
+# Called as watch(run_path, epoch, history) after every epoch's checkpoint: the one place
+# every trainer's epochs pass through. A sweep trial's process adds its pruning watcher
+# (run/study.py); a watcher that raises stops the run, keeping RUN.partial.
+EPOCH_WATCHERS: list = []
+
+
 def callback_state(callbacks) -> tuple[list, dict]:
     """(the CALLBACK_STATE of each callback, JSON-able; its best_weights as arrays)."""
     states, arrays = [], {}
@@ -113,6 +119,8 @@ def save(run_path: Path, epoch: int, history: dict, variables: list, position: i
     with atomic_path(Path(run_path) / CHECKPOINT) as tmp:
         np.savez(tmp, state=np.array(json.dumps(state)), **arrays)
     log_epoch(epoch, history)
+    for watch in EPOCH_WATCHERS:
+        watch(run_path, epoch, history)
 
 
 EPOCH_LOG = "KSPEC_EPOCH_LOG"  # set by `kspec studio` for the trainings it starts

@@ -24,11 +24,16 @@ from ..core.csv_out import csv_text  # noqa: F401  (the one CSV writer; imported
 MARK = ".kspec-partial"  # in every .partial folder kspec made: what --resume trusts
 CHECKPOINT = "checkpoint.npz"  # the last finished epoch (run/checkpoint.py)
 RESUME = "resume.json"  # the resolved spec the run trains, to resume it
-SCRATCH = (CHECKPOINT, RESUME, MARK)  # removed when the run finishes
+PRUNED = "pruned.json"  # a sweep trial its pruner stopped (run/study.py); never when finished
+SCRATCH = (CHECKPOINT, RESUME, MARK, PRUNED)  # removed when the run finishes
 
 
 class RunFolderError(Exception):
     pass
+
+
+class TrialPruned(RunFolderError):
+    """kspec sweep's pruner stopped this trial (run/study.py): its folder stays RUN.partial."""
 
 
 @dataclass

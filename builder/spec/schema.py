@@ -16,6 +16,7 @@ from ..data.sources import SourceRef
 from pydantic_core import PydanticCustomError
 
 from ..core.base import Strict, did_you_mean, fail, fail_at, reraise
+from .sweep import SweepSpec
 
 FORMAT_VERSION = 1
 Shape = list[int | None]
@@ -208,9 +209,11 @@ class Spec(Strict):
     models: dict[str, ModelSpec] | None = Field(
         None, description="named networks (roles) for multi-network tasks, e.g. generator")
     train: Any = Field(None, description="how to train; its keys depend on the task")
-    sweep: dict[str, list[Any]] | None = Field(
-        None, description="kspec sweep's search space: dotted key -> the values to try, "
-                          "e.g. {train.batch_size: [32, 64]}; kspec train ignores it")
+    sweep: SweepSpec | None = Field(
+        None, description="kspec sweep's search space: dotted key -> the values to try or a "
+                          "range {low, high, log}, e.g. {train.batch_size: [32, 64]}, and how "
+                          "to search (sampler, trials, metric, direction, pruner); kspec "
+                          "train ignores it")
 
     @field_validator("lectures")
     @classmethod
