@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: validate never loads numpy for them
+    import numpy as np
 
 from ..core.problems import SpecError
 from .errors import DataLoadError
@@ -77,6 +79,7 @@ def split_plan(data, loaded):
 
 def prepare(data, seed: int, base_dir: Path | None = None, states: list | None = None) -> Prepared:
     """Load, split and preprocess. With `states` (from a saved run) nothing is refit."""
+    import numpy as np
     loaded = data.source.load(Path(base_dir or "."))
     if loaded.y is not None and len(loaded.y) != len(loaded.x):
         raise DataLoadError(f"the source gave {len(loaded.x)} inputs but {len(loaded.y)} "
@@ -131,6 +134,7 @@ def placed(exc: DataLoadError, loaded) -> SpecError:
 
 def apply_saved(steps, states, x, y, seed: int = 0):
     """Inputs and targets -> what the model trains on, with saved (not refitted) states."""
+    import numpy as np
     for i, (step, state) in enumerate(zip(steps, states)):
         try:
             x, y = step.apply(x, y, state, rng=np.random.default_rng([seed, i]))

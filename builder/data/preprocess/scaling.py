@@ -4,11 +4,9 @@
 target in large units) or both with the same statistics (a series whose windows
 and next values are the same quantity). Statistics come from the training split.
 """
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from .base import STEPS, Step, StepError, need_target
@@ -25,6 +23,7 @@ class Affine(Step):
         raise NotImplementedError
 
     def fit(self, x, y):
+        import numpy as np
         if self.apply_to == "input":
             return self.stats(np.asarray(x, "float32"), 0)
         if self.apply_to == "target":
@@ -32,6 +31,7 @@ class Affine(Step):
         return self.stats(np.asarray(x, "float32"), None)  # both: one scalar pair
 
     def forward(self, v, state):
+        import numpy as np
         shift = np.asarray(state["shift"], "float32")
         return ((np.asarray(v, "float32") - shift) / np.asarray(state["factor"], "float32"))
 
@@ -43,6 +43,7 @@ class Affine(Step):
         return x, y
 
     def invert_target(self, y, state):
+        import numpy as np
         if self.apply_to == "input":
             return y
         return (y * np.asarray(state["factor"]) + np.asarray(state["shift"])).astype("float32")
@@ -52,6 +53,7 @@ class Affine(Step):
 
 
 def _nonzero(v):
+    import numpy as np
     return np.where(v > 0, v, 1.0)
 
 
@@ -71,6 +73,7 @@ class Standardize(Affine):
     doc: ClassVar[str] = "(x - mean) / std per feature, statistics from the training split"
 
     def stats(self, values, axis):
+        import numpy as np
         std = np.nanstd(values, axis=axis, dtype="float64")
         return {"shift": np.nanmean(values, axis=axis, dtype="float64").tolist(), "factor": _nonzero(std).tolist()}
 
@@ -88,6 +91,7 @@ class MinMax(Affine):
         return self
 
     def stats(self, values, axis):
+        import numpy as np
         lo = np.nanmin(values, axis=axis).astype("float64")
         hi = np.nanmax(values, axis=axis).astype("float64")
         a, b = self.feature_range
@@ -111,6 +115,7 @@ class Clip(Step):
         return self
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         return np.clip(x, self.min, self.max), y
 
 
@@ -123,6 +128,7 @@ class FillMissing(Step):
     value: float = Field(0.0, description="the constant, for strategy: constant")
 
     def fit(self, x, y):
+        import numpy as np
         x = x.astype("float64")
         if self.strategy == "constant":
             fill = np.full(x.shape[1:], self.value)
@@ -134,5 +140,6 @@ class FillMissing(Step):
         return {"fill": fill.tolist()}
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         fill = np.broadcast_to(np.asarray(state["fill"], dtype="float32"), x.shape)
         return np.where(np.isnan(x), fill, x).astype("float32"), y

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, field_validator
 
 from ..files import as_number, column_index, is_missing, line_list, read_csv, read_csv_head
@@ -126,6 +125,7 @@ class Csv(Source):
         return sorted(cells)
 
     def _encode(self, codec, classes, file, header, rows, lines):
+        import numpy as np
         where = self.where("path")
         x, keep = codec.encode(header, rows, lines, file, where, self.missing)
         if self.target is None:

@@ -1,10 +1,8 @@
 """`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images: {size, stride}`:
 its two bundled photographs cut into patches (all shipped with scikit-learn, no download)."""
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from ..info import DataInfo
@@ -30,6 +28,7 @@ PATCH = 16  # sample_images: the photographs (427 x 640) cut into PATCH x PATCH 
 def sample_patches():
     """scikit-learn's two sample photographs cut into non-overlapping PATCH x PATCH tiles,
     row by row: (x uint8 (n, PATCH, PATCH, 3), y the photograph's index, its names)."""
+    import numpy as np
     from sklearn.datasets import load_sample_images
     bunch = load_sample_images()
     tiles, labels = [], []
@@ -70,6 +69,7 @@ class Sklearn(Source):
                         x_dtype="uint8" if len(shape) == 3 else "float32")
 
     def load(self, base_dir):
+        import numpy as np
         import sklearn.datasets
         if self.name == "sample_images":  # labelled by photograph (photo_colorization, L27)
             x, y, names = sample_patches()
@@ -90,8 +90,9 @@ class Sklearn(Source):
                       state=state)
 
 
-def relabel(classes: list[int], y) -> np.ndarray:
+def relabel(classes: list[int], y) -> "np.ndarray":
     """Class ids -> their positions in `classes` (classes [5, 9, 7]: 5 -> 0, 9 -> 1, 7 -> 2)."""
+    import numpy as np
     position = {c: i for i, c in enumerate(classes)}
     return np.array([position[int(v)] for v in y], "int64")
 
@@ -109,6 +110,7 @@ class SampleImages(Source):
         return DataInfo((self.size, self.size, 3), None, x_dtype="uint8")
 
     def load(self, base_dir):
+        import numpy as np
         from sklearn.datasets import load_sample_images
         step = self.stride or self.size
         patches = []
