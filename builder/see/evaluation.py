@@ -57,7 +57,8 @@ def classification(model, data, spec) -> dict | None:
     if part is None:
         return None
     x, y = data.splits[part]
-    p = np.asarray(model.predict(x, batch_size=256, verbose=0))
+    from ..data.pipeline import to_dataset  # as a dataset: Keras' numpy path costs a new
+    p = np.asarray(model.predict(to_dataset(x, None, 256, False, 0), verbose=0))  # pipeline
     logits = bool(getattr(loss, "from_logits", False))
     if task == "binary" and p.reshape(len(p), -1).shape[1] == 1:
         pred = (p.reshape(-1) > (0.0 if logits else 0.5)).astype(int)
