@@ -186,18 +186,22 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     ds = ds.batch(batch_size)
     if repeat:
         ds = ds.repeat()
+    # plain TensorFlow ops, no Python control flow: autograph's conversion (parsing and
+    # rewriting each function's source, ~0.1 s or more the first time) is skipped
+    plain = t.autograph.experimental.do_not_convert
     if ys is None:
-        ds = ds.map(lambda i: t.gather(xs, i), num_parallel_calls=auto, deterministic=True)
-    else:
-        ds = ds.map(lambda i: (t.gather(xs, i), t.gather(ys, i)), num_parallel_calls=auto,
+        ds = ds.map(plain(lambda i: t.gather(xs, i)), num_parallel_calls=auto,
                     deterministic=True)
+    else:
+        ds = ds.map(plain(lambda i: (t.gather(xs, i), t.gather(ys, i))),
+                    num_parallel_calls=auto, deterministic=True)
     if augment is not None:
         if ys is None:
-            ds = ds.map(lambda a: augment(a, training=True), num_parallel_calls=auto,
+            ds = ds.map(plain(lambda a: augment(a, training=True)), num_parallel_calls=auto,
                         deterministic=True)
         else:
-            ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=auto,
-                        deterministic=True)
+            ds = ds.map(plain(lambda a, b: (augment(a, training=True), b)),
+                        num_parallel_calls=auto, deterministic=True)
     elif not shuffle and not repeat:
         ds = ds.cache()
     return ds.prefetch(auto)

@@ -58,7 +58,7 @@ def classification(model, data, spec) -> dict | None:
         return None
     x, y = data.splits[part]
     from ..data.pipeline import to_dataset  # as a dataset: Keras' numpy path costs a new
-    p = np.asarray(model.predict(to_dataset(x, None, 256, False, 0), verbose=0))  # pipeline
+    p = np.asarray(model.predict(to_dataset(x, y, 256, False, 0), verbose=0))  # pipeline
     logits = bool(getattr(loss, "from_logits", False))
     if task == "binary" and p.reshape(len(p), -1).shape[1] == 1:
         pred = (p.reshape(-1) > (0.0 if logits else 0.5)).astype(int)
