@@ -1,13 +1,16 @@
 """`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images: {size, stride}`:
 its two bundled photographs cut into patches (all shipped with scikit-learn, no download)."""
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from ..info import DataInfo
 from ..tables import TableCodec
 from .base import SOURCES, Loaded, Source
+
+if TYPE_CHECKING:  # annotations only: validate never loads numpy for them
+    import numpy as np
 
 # name -> (loader function in sklearn.datasets, per-example shape, labels, n_classes)
 SKLEARN_SETS = {
