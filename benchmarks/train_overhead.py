@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,15 +33,17 @@ PHASES = ["python start + kspec imports", "load spec", "import TensorFlow + Kera
 
 def child(spec: str, out: str, root: str):
     spent: dict = {}
+    cpu: dict = {}  # the same phases in CPU time (user + sys, all threads), less load-bound
     begun = float(sys.argv[sys.argv.index("--child") + 3])  # the parent's clock at spawn
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+                cpu[name] = cpu.get(name, 0.0) + time.process_time() - c
         return wrapper
 
     sys.path.insert(0, root)
@@ -50,6 +53,7 @@ def child(spec: str, out: str, root: str):
     from builder.tasks.supervised import trainer
     from builder.run import plots
     spent["python start + kspec imports"] = time.time() - begun
+    cpu["python start + kspec imports"] = time.process_time()
     keras_env.keras = timed("import TensorFlow + Keras", keras_env.keras)
     sys.modules["builder.run.environment"].keras = keras_env.keras
     trainer.prepare_spec = timed("data", trainer.prepare_spec)
@@ -77,9 +81,12 @@ def child(spec: str, out: str, root: str):
     def train_then_report(*args, **kwargs):
         result = run_train(*args, **kwargs)
         spent["other files"] = spent.pop("write run") - spent["save model"] - spent["plots"]
+        cpu["other files"] = cpu.pop("write run") - cpu["save model"] - cpu["plots"]
         spent["unaccounted"] = time.time() - begun - sum(spent.values())
+        cpu["unaccounted"] = time.process_time() - sum(cpu.values())
         spent["ended"] = time.time()
         print("PHASES " + json.dumps(spent), flush=True)
+        print("CPU " + json.dumps(cpu), flush=True)
         return result
     trainer.train = train_then_report
     # the command line as `kspec train` runs it (printing, then ending the program)
@@ -98,6 +105,8 @@ def measure(spec: str, root: Path) -> dict:
     spent = json.loads(line[len("PHASES "):])
     spent["print + exit (interpreter teardown)"] = start + wall - spent.pop("ended")
     spent["process wall time"] = wall
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("CPU "))
+    spent.update({"cpu " + k: v for k, v in json.loads(line[len("CPU "):]).items()})
     return spent
 
 
@@ -128,6 +137,17 @@ def main():
              for c in columns]
     print("| **fixed cost** (wall - TF/Keras import - fit) | "
           + " | ".join(f"**{f:.2f}**" for f in fixed) + " |")
+    print("\n| phase, CPU time (s, user + sys of every thread, median of %d) | %s |"
+          % (args.repeat, " | ".join(names)))
+    print("|---|" + "---:|" * len(columns))
+    for phase in PHASES[:-1]:
+        print(f"| {phase} | " + " | ".join(f"{med[c].get('cpu ' + phase, 0):.2f}"
+                                            for c in columns) + " |")
+    fixed = [sum(med[c].get("cpu " + p, 0) for p in PHASES[:-1]) - med[c]["cpu import TensorFlow "
+             "+ Keras"] - med[c]["cpu fit"] for c in columns]
+    print("| **fixed cost** (all but TF/Keras import and fit; teardown not counted) | "
+          + " | ".join(f"**{f:.2f}**" for f in fixed) + " |")
+    print(f"\nload average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def main():
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--spec", action="append", help="NAME:EPOCHS")
     args = parser.parse_args()
-    rows = []
+    rows, loads = [], [os.getloadavg()[0]]
     for item in args.spec or SPECS:
         spec, epochs = item.split(":")
         pairs = []
@@ -83,6 +83,7 @@ def main():
                 p = run([sys.executable, str(ROOT / "benchmarks" / "plain_keras.py"), spec,
                          epochs, f"{tmp}/p"])
             pairs.append((k, p))
+            loads.append(os.getloadavg()[0])
             print(f"# {spec} pair {i + 1}: kspec {k}, keras {p}", file=sys.stderr, flush=True)
         rows.append((spec, epochs, pairs))
     print(f"| spec (epochs) | what | kspec | plain Keras | kspec / Keras: median of {args.pairs}"
@@ -102,6 +103,8 @@ def main():
             print(f"| {spec} ({epochs}) | {label} | {fmt.format(statistics.median(ks))} | "
                   f"{fmt.format(statistics.median(ps))} | {statistics.median(ratios):.2f} "
                   f"[{min(ratios):.2f}-{max(ratios):.2f}] |")
+    print(f"\nload average (1 min) at the pairs: {min(loads):.1f}-{max(loads):.1f} on "
+          f"{os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,13 @@ def make_strategy(distribute):
                                     "train.distribute.devices", ("train", "distribute", "devices"))
         return t.distribute.MirroredStrategy(devices=devices or None)
     # multi_worker: Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy
-    # (its distributed batches reach the step undistributed: keras-team/keras#20585,
-    # tensorflow/tensorflow#72388; measured here with TF 2.21 / Keras 3.15 on two
-    # loopback workers), so kspec refuses it rather than fail inside fit
+    # (keras-team/keras#20585, tensorflow/tensorflow#72388). Retried with TF 2.21.0 /
+    # Keras 3.15.1, two CPU workers on loopback: fit's _maybe_symbolic_build reduces the
+    # first PerReplica batch with strategy.reduce (ValueError: cannot convert PerReplica to
+    # a Tensor); past that, each step's logs go through reduce_per_replica("auto"), whose
+    # multi-worker "mean" reduces scalars along axis 0 (Invalid reduction dimension 0),
+    # and the step ignores model.distribute_reduction_method. Both are inside Keras, so
+    # kspec refuses it rather than fail inside fit or patch Keras' private trainer
     raise DataLoadError("strategy multi_worker does not train with Keras 3 yet "
                         "(keras-team/keras#20585); use mirrored for the GPUs of one machine",
                         ("train", "distribute", "strategy"))

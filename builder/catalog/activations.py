@@ -6,7 +6,6 @@ with parameters (``leaky_relu: {alpha: 0.1}``) becomes its own Keras layer
 (LeakyReLU, ELU, ReLU, Softmax), because Keras can only save a layer's
 ``activation=`` argument when it is a plain function.
 """
-from __future__ import annotations
 
 from typing import ClassVar
 

@@ -1,5 +1,4 @@
 """Training callbacks. Files they write go inside the run folder."""
-from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar, Literal

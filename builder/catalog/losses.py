@@ -1,5 +1,4 @@
 """Losses by name, with the lectures' facts about what goes with each."""
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

@@ -1,5 +1,4 @@
 """Metrics by name (passed to Keras as its own metric objects)."""
-from __future__ import annotations
 
 from typing import ClassVar
 

@@ -1,5 +1,4 @@
 """Optimizers and learning-rate schedules."""
-from __future__ import annotations
 
 from typing import ClassVar
 

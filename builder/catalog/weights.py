@@ -1,5 +1,4 @@
 """Initializers, regularizers and constraints: the parameters of a layer's weights."""
-from __future__ import annotations
 
 from typing import ClassVar
 

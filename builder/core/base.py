@@ -8,9 +8,9 @@
 
 Nothing here imports TensorFlow or Keras.
 """
-from __future__ import annotations
 
 import difflib
+import importlib
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (BaseModel, ConfigDict, PlainSerializer, PlainValidator,
@@ -137,33 +137,74 @@ class Entry(Strict):
 class Catalog:
     """A closed table of entries of one kind, e.g. all layers."""
 
-    def __init__(self, what: str, example: str):
+    def __init__(self, what: str, example: str, index: dict | None = None):
         self.what = what  # "layer", "loss", ...
         self.example = example  # shown in form errors
-        self.entries: dict[str, type[Entry]] = {}
-        self.aliases: dict[str, str] = {}
+        self._entries: dict[str, type[Entry]] = {}
+        self._aliases: dict[str, str] = {}
+        # a lazy catalog: `index` (name or alias -> the module registering it, from
+        # catalog/index.py) is imported from when a spec names an entry, so `kspec
+        # validate` of a dense network never loads the conv layers
+        self._index: dict[str, str] = dict(index or {})
+        self._complete = not self._index
 
     def register(self, name: str, *aliases: str):
         def deco(cls: type[Entry]) -> type[Entry]:
             cls.kind = name
-            if name in self.entries:
+            if name in self._entries:
                 raise RuntimeError(f"{self.what} '{name}' registered twice")
-            self.entries[name] = cls
+            self._entries[name] = cls
             for alias in aliases:
-                self.aliases[alias] = name
+                self._aliases[alias] = name
             return cls
         return deco
 
     def add(self, name: str, cls: type[Entry], *aliases: str) -> type[Entry]:
         return self.register(name, *aliases)(cls)
 
+    def alias(self, alias: str, name: str) -> None:
+        self._aliases[alias] = name
+
+    def has(self, name: str) -> bool:
+        """Already registered (never imports): for modules that register conditionally."""
+        return name in self._entries or name in self._aliases
+
+    def load_all(self) -> None:
+        """Import every module of a lazy catalog (listings, the JSON schema, suggestions)."""
+        if self._complete:
+            return
+        for module in dict.fromkeys(self._index.values()):  # in the index's order
+            importlib.import_module(module)
+        self._complete = True
+        order = list(self._index)  # registration order as a full import gives it
+        self._entries = dict(sorted(self._entries.items(), key=lambda kv: (
+            order.index(kv[0]) if kv[0] in order else len(order))))
+
+    @property
+    def entries(self) -> dict[str, type[Entry]]:
+        self.load_all()
+        return self._entries
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        self.load_all()
+        return self._aliases
+
     def names(self) -> list[str]:
         return sorted(self.entries)
 
     def lookup(self, name: str) -> type[Entry] | None:
         key = str(name).strip().lower()
-        key = self.aliases.get(key, key)
-        return self.entries.get(key)
+        found = self._entries.get(self._aliases.get(key, key))
+        if found is None and not self._complete:
+            module = self._index.get(key)
+            if module is not None:
+                importlib.import_module(module)
+                found = self._entries.get(self._aliases.get(key, key))
+            if found is None:  # unknown, or an index that lags the code: look everywhere
+                self.load_all()
+                found = self._entries.get(self._aliases.get(key, key))
+        return found
 
     def aliases_of(self, name: str) -> list[str]:
         """The other names an entry answers to (silu: swish), as `kspec catalog` shows them."""

@@ -7,13 +7,24 @@ never see them.
 """
 from __future__ import annotations
 
-from ..catalog.layers.augment import (RandomContrast, RandomFlip, RandomRotation,
-                                      RandomTranslation, RandomZoom)
 from ..core.base import Catalog, fail
 
 
-
 class _AugmentCatalog(Catalog):
+    """The augmentation layers, taken from the layer catalog on first use (a spec
+    without `augment:` never imports them)."""
+
+    def load_all(self):
+        if not self._entries:
+            from ..catalog.layers.augment import (RandomContrast, RandomFlip, RandomRotation,
+                                                  RandomTranslation, RandomZoom)
+            for cls in (RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast):
+                self.add(cls.kind, cls)
+
+    def lookup(self, name):
+        self.load_all()
+        return super().lookup(name)
+
     def parse(self, value):
         entry = super().parse(value)
         if entry.inputs is not None or entry.weights is not None or entry.name is not None:
@@ -23,8 +34,6 @@ class _AugmentCatalog(Catalog):
 
 
 AUGMENTS = _AugmentCatalog("augmentation", "random_flip: horizontal")
-for _cls in (RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast):
-    AUGMENTS.entries[_cls.kind] = _cls
 AugmentRef = AUGMENTS.ref
 
 

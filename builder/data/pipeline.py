@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: validate never loads numpy for them
+    import numpy as np
 
 from ..core.problems import SpecError
 from .errors import DataLoadError
@@ -78,6 +80,7 @@ def split_plan(data, loaded):
 
 def prepare(data, seed: int, base_dir: Path | None = None, states: list | None = None) -> Prepared:
     """Load, split and preprocess. With `states` (from a saved run) nothing is refit."""
+    import numpy as np
     loaded = data.source.load(Path(base_dir or "."))
     if loaded.y is not None and length(loaded.y) != len(loaded.x):
         raise DataLoadError(f"the source gave {len(loaded.x)} inputs but {length(loaded.y)} "
@@ -147,6 +150,7 @@ def placed(exc: DataLoadError, loaded) -> SpecError:
 
 def apply_saved(steps, states, x, y, seed: int = 0):
     """Inputs and targets -> what the model trains on, with saved (not refitted) states."""
+    import numpy as np
     for i, (step, state) in enumerate(zip(steps, states)):
         try:
             x, y = apply_step(step, x, y, state, np.random.default_rng([seed, i]))
@@ -198,18 +202,22 @@ def to_dataset(x, y, batch_size: int, shuffle: bool, seed: int, augment=None,
     ds = ds.batch(batch_size)
     if repeat:
         ds = ds.repeat()
+    # plain TensorFlow ops, no Python control flow: autograph's conversion (parsing and
+    # rewriting each function's source, ~0.1 s or more the first time) is skipped
+    plain = t.autograph.experimental.do_not_convert
     if ys is None:
-        ds = ds.map(lambda i: t.gather(xs, i), num_parallel_calls=auto, deterministic=True)
-    else:
-        ds = ds.map(lambda i: (t.gather(xs, i), t.nest.map_structure(
-            lambda v: t.gather(v, i), ys)), num_parallel_calls=auto, deterministic=True)
+        ds = ds.map(plain(lambda i: t.gather(xs, i)), num_parallel_calls=auto,
+                    deterministic=True)
+    else:  # ys: one array, or one per output (several outputs)
+        ds = ds.map(plain(lambda i: (t.gather(xs, i), t.nest.map_structure(
+            lambda v: t.gather(v, i), ys))), num_parallel_calls=auto, deterministic=True)
     if augment is not None:
         if ys is None:
-            ds = ds.map(lambda a: augment(a, training=True), num_parallel_calls=auto,
+            ds = ds.map(plain(lambda a: augment(a, training=True)), num_parallel_calls=auto,
                         deterministic=True)
         else:
-            ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=auto,
-                        deterministic=True)
+            ds = ds.map(plain(lambda a, b: (augment(a, training=True), b)),
+                        num_parallel_calls=auto, deterministic=True)
     elif not shuffle and not repeat:
         ds = ds.cache()
     return ds.prefetch(auto)

@@ -1,8 +1,6 @@
 """Seeded splits into train / validation / test indices: random, stratified or in time order."""
 from __future__ import annotations
 
-import numpy as np
-
 PARTS = ("train", "validation", "test")
 
 
@@ -14,6 +12,7 @@ def split_indices(n: int, fractions: dict, seed: int, labels=None, shuffle=True)
     first examples train, the next validate, the last test; nothing crosses a
     split point. Parts never overlap and together cover all n examples.
     """
+    import numpy as np
     if not shuffle:
         n_test = int(round(n * fractions.get("test", 0.0)))
         n_val = int(round(n * fractions.get("validation", 0.0)))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 
 from .errors import DataLoadError
 from .files import as_number, column_index, is_missing, line_list
@@ -40,6 +39,7 @@ class TableCodec:
 
     def encode(self, header, rows, lines, file, where, missing: str = "error"):
         """Rows of strings -> float32 array (n, width); missing cells become NaN or fail."""
+        import numpy as np
         width = len(self.feature_names())
         out = np.empty((len(rows), width), dtype="float32")
         gaps: dict[str, list[int]] = {}

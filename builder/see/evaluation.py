@@ -57,7 +57,8 @@ def classification(model, data, spec) -> dict | None:
     if part is None:
         return None
     x, y = data.splits[part]
-    p = np.asarray(model.predict(x, batch_size=256, verbose=0))
+    from ..data.pipeline import to_dataset  # as a dataset: Keras' numpy path costs a new
+    p = np.asarray(model.predict(to_dataset(x, y, 256, False, 0), verbose=0))  # pipeline
     return classify(p, y, data.splits["train"][1], loss, data.class_names, part)
 
 

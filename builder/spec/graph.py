@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from ..catalog.layers import Layer, ShapeError
 from ..catalog.layers.base import fmt
-from ..catalog.layers.blocks import Repeat, Residual, Use
-from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
-from ..catalog.layers.core import BatchNormalization, Dense
-from ..catalog.layers.merge import Add
 from ..core.base import did_you_mean
 from ..core.limits import MAX_LAYERS
 from ..core.problems import Report, format_path
+
+# the layer-catalog entries (catalog/layers/blocks.py) that the planner expands itself; by
+# kind, so planning a plain network never imports the blocks module
+BLOCKS = ("residual", "repeat", "use")
 
 UNKNOWN = None  # a node whose shape could not be worked out (an error was reported)
 
@@ -209,9 +209,9 @@ class Planner:
                 if None in inputs:
                     prev = None
                     continue
-            if isinstance(entry, (Residual, Repeat, Use)):
+            if entry.kind in BLOCKS:
                 outer, self.frozen = self.frozen, self.frozen or not entry.trainable
-                block = {Residual: self.residual, Repeat: self.repeat, Use: self.use}[type(entry)]
+                block = getattr(self, entry.kind)  # self.residual, self.repeat, self.use
                 prev = block(entry, p, inputs, rename)
                 self.frozen = outer
             else:
@@ -232,7 +232,7 @@ class Planner:
                 prev = self.add_node(name, entry, inputs, p)
         return prev
 
-    def repeat(self, entry: Repeat, path, inputs, rename):
+    def repeat(self, entry, path, inputs, rename):
         size = expanded_size([entry])
         if len(self.plan.nodes) + size > MAX_LAYERS:  # before the work: repeat in repeat
             self.report.error(path + ("times",), f"this repeat expands to "
@@ -251,7 +251,7 @@ class Planner:
             rename[n] = f"{n}_{entry.times}"
         return prev
 
-    def use(self, entry: Use, path, inputs, rename):
+    def use(self, entry, path, inputs, rename):
         """Expand one use of a model.blocks entry: its $params substituted by the use's
         args, its layers planned in place, each name x inside it called <scope>_x in Keras
         and `<scope>/x` in later `inputs:` (the scope is the use's name)."""
@@ -290,7 +290,8 @@ class Planner:
             rename[entry.name] = last  # the use's own name means its last layer
         return last
 
-    def residual(self, entry: Residual, path, inputs, rename):
+    def residual(self, entry, path, inputs, rename):
+        from ..catalog.layers.merge import Add  # here: a plan without residuals never loads it
         if len(inputs) != 1:
             self.report.error(path + ("inputs",), "residual takes one input")
             return None
@@ -331,6 +332,8 @@ class Planner:
             return None
         how = entry.shortcut
         pname = f"{name}_projection"
+        from ..catalog.layers.conv import AveragePooling1D, AveragePooling2D, Conv1D, Conv2D
+        from ..catalog.layers.core import BatchNormalization, Dense
         prev = start
         if len(a) == 1:
             layer = Dense(units=b[-1], use_bias=how.use_bias, name=pname)
@@ -414,9 +417,9 @@ def expanded_size(layers) -> int:
     """Layers the planner makes of `layers` (repeats multiplied out; saturates)."""
     n = 0
     for entry in layers:
-        if isinstance(entry, Repeat):
+        if entry.kind == "repeat":
             n += entry.times * expanded_size(entry.layers)
-        elif isinstance(entry, Residual):
+        elif entry.kind == "residual":
             n += expanded_size(entry.layers) + 2  # the add, maybe a projection
         else:
             n += 1

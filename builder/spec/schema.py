@@ -1,5 +1,4 @@
 """The spec language, format 1: the top-level sections and their fields."""
-from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 

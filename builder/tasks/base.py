@@ -9,11 +9,12 @@ the catalog suite (tests/test_catalog_tasks.py) trains it and tries every comman
 """
 from __future__ import annotations
 
+import importlib
 from typing import ClassVar
 
+from ..catalog.index import TASKS as TASK_INDEX
 from ..core.problems import Report
 from ..data.errors import DataLoadError
-from ..run.read import task_name
 
 USE_COMMANDS = ("evaluate", "predict", "forecast", "generate", "interpolate", "reconstruct",
                 "arithmetic", "play")
@@ -64,18 +65,50 @@ class UseRefused(DataLoadError):
 
 
 class TaskRegistry:
+    """Tasks by name. A task's package is imported when a spec or run names it
+    (catalog/index.py says where each lives), so validating a supervised spec
+    never loads the generative tasks."""
+
     def __init__(self):
-        self.tasks: dict[str, Task] = {}
+        self._tasks: dict[str, Task] = {}
+        self._index: dict[str, str] = dict(TASK_INDEX)
+        self._complete = False
 
     def register(self, cls):
-        self.tasks[cls.name] = cls()
+        self._tasks[cls.name] = cls()
         return cls
 
+    def _find(self, name) -> Task | None:
+        if name not in self._tasks and not self._complete:
+            if isinstance(name, str) and name in self._index:
+                importlib.import_module(self._index[name])
+            if name not in self._tasks:  # unknown, or an index that lags the code
+                self.load_all()
+        return self._tasks.get(name)
+
+    def load_all(self) -> None:
+        if self._complete:
+            return
+        for module in dict.fromkeys(self._index.values()):
+            importlib.import_module(module)
+        self._complete = True
+        order = list(self._index)
+        self._tasks = dict(sorted(self._tasks.items(), key=lambda kv: (
+            order.index(kv[0]) if kv[0] in order else len(order))))
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        self.load_all()
+        return self._tasks
+
     def __getitem__(self, name) -> Task:
-        return self.tasks[name]
+        found = self._find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def __contains__(self, name) -> bool:
-        return name in self.tasks
+        return self._find(name) is not None
 
     def names(self) -> list[str]:
         return sorted(self.tasks)
@@ -117,6 +150,7 @@ def role_plan_path(task: Task, role: str) -> tuple:
 
 
 def task_of_run(run_dir) -> Task:
+    from ..run.read import task_name  # here: validating a spec never reads a run
     name = task_name(run_dir)
     if name not in TASKS:
         raise DataLoadError(f"{run_dir} was trained for task '{name}', which this kspec does "

@@ -2,8 +2,8 @@
 pydantic), its output-shape rule (pure Python, so `kspec validate` can find shape
 mistakes without TensorFlow) and its Keras construction (lazy).
 
-Importing this package registers every layer.
+The catalog is lazy: a layer's module (core, conv, merge, recurrent, augment, blocks,
+activation_layers, sequence, generative) is imported when a spec names one of its
+layers (catalog/index.py says which); `LAYERS.entries` imports them all.
 """
 from .base import LAYERS, Layer, LayerRef, ShapeError  # noqa: F401
-from . import core, conv, merge, recurrent, augment, blocks, activation_layers, sequence  # noqa: F401,E402
-from . import generative  # noqa: F401,E402  (sampling, time_embedding, affine_coupling)

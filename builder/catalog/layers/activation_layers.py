@@ -22,7 +22,7 @@ EXAMPLES = {"leaky_relu": {"alpha": 0.1}, "elu": {"alpha": 0.5}, "softmax": {"ax
             "relu": {"max_value": 6.0}}
 
 for _kind, _act in list(ACTIVATIONS.entries.items()):
-    if LAYERS.lookup(_kind) is not None:
+    if LAYERS.has(_kind):
         continue
     _cls = type(f"Layer_{_act.__name__}", (_act, Layer),
                 {"make": _make, "__module__": __name__,
@@ -34,5 +34,5 @@ for _kind, _act in list(ACTIVATIONS.entries.items()):
                  "from_keras": _from_keras})
     LAYERS.add(_kind, _cls)
 for _alias, _target in ACTIVATIONS.aliases.items():
-    if LAYERS.lookup(_alias) is None:
-        LAYERS.aliases[_alias] = _target
+    if not LAYERS.has(_alias):
+        LAYERS.alias(_alias, _target)

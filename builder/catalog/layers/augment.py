@@ -1,5 +1,4 @@
 """Image augmentation layers: active while training only, identity at inference."""
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 

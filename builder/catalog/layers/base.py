@@ -1,5 +1,4 @@
 """What every layer entry shares: name, inputs, trainable, hand-set weights."""
-from __future__ import annotations
 
 import math
 from typing import Any, ClassVar
@@ -10,8 +9,10 @@ from ...core.keras_env import keras
 from ...core.base import Catalog, Entry
 from ...core.limits import shown
 from ..activations import Activation
+from ..index import CATALOGS as INDEX
 
-LAYERS = Catalog("layer", "flatten or dense: {units: 8, activation: relu}")
+LAYERS = Catalog("layer", "flatten or dense: {units: 8, activation: relu}",
+                 index=INDEX["layer"])
 LayerRef = LAYERS.ref
 
 Shape = tuple  # per-example shape, batch axis left out; None = unknown length

@@ -1,5 +1,4 @@
 """Dense, shape plumbing, regularisation and normalisation layers."""
-from __future__ import annotations
 
 import math
 from typing import ClassVar

@@ -4,8 +4,7 @@ Each step: `fit` learns its statistics from training data (a JSON-able state
 saved with the run, so prediction reuses them), `apply` transforms x and/or y,
 `info` says statically what the step does to shapes and labels.
 """
-from . import scaling, shape, targets  # noqa: F401  (registration)
-from .base import STEPS, Step, StepError
+from .base import STEPS, Step, StepError  # lazy: scaling, shape, targets (catalog/index.py)
 
 StepRef = STEPS.ref
 

@@ -7,14 +7,15 @@ applied to every split. A step may change the input x, the target y, or both:
 colorizing autoencoders); scaling steps can apply to the target as well (then
 `invert_target` maps predictions back to the original units).
 """
-from __future__ import annotations
 
 from typing import ClassVar
 
+from ...catalog.index import CATALOGS as INDEX
 from ...core.base import Catalog, Entry
 from ..info import DataInfo
 
-STEPS = Catalog("preprocessing step", "scale: 255 or standardize")
+STEPS = Catalog("preprocessing step", "scale: 255 or standardize",
+                index=INDEX["preprocessing step"])
 
 
 class StepError(ValueError):

@@ -7,11 +7,9 @@ With several series side by side (windows [n, window, columns] from a multivaria
 `timeseries`), `both` scales each column on its own statistics and the target on
 the target's: temperature and pressure never share one scale.
 """
-from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from .base import STEPS, Step, StepError, need_target
@@ -28,6 +26,7 @@ class Affine(Step):
         raise NotImplementedError
 
     def fit(self, x, y):
+        import numpy as np
         if self.apply_to == "input":
             return self.stats(np.asarray(x, "float32"), 0)
         if self.apply_to == "target":
@@ -40,6 +39,7 @@ class Affine(Step):
         return self.stats(x, None)  # both: one scalar pair
 
     def forward(self, v, state, target=False):
+        import numpy as np
         key = "target_" if target and "target_shift" in state else ""
         shift = np.asarray(state[key + "shift"], "float32")
         return ((np.asarray(v, "float32") - shift) / np.asarray(state[key + "factor"], "float32"))
@@ -55,6 +55,7 @@ class Affine(Step):
         return self.apply_to != "input"
 
     def invert_target(self, y, state):
+        import numpy as np
         if self.apply_to == "input":
             return y
         key = "target_" if "target_shift" in state else ""
@@ -66,6 +67,7 @@ class Affine(Step):
 
 
 def _nonzero(v):
+    import numpy as np
     return np.where(v > 0, v, 1.0)
 
 
@@ -85,6 +87,7 @@ class Standardize(Affine):
     doc: ClassVar[str] = "(x - mean) / std per feature, statistics from the training split"
 
     def stats(self, values, axis):
+        import numpy as np
         std = np.nanstd(values, axis=axis, dtype="float64")
         return {"shift": np.nanmean(values, axis=axis, dtype="float64").tolist(), "factor": _nonzero(std).tolist()}
 
@@ -102,6 +105,7 @@ class MinMax(Affine):
         return self
 
     def stats(self, values, axis):
+        import numpy as np
         lo = np.nanmin(values, axis=axis).astype("float64")
         hi = np.nanmax(values, axis=axis).astype("float64")
         a, b = self.feature_range
@@ -125,6 +129,7 @@ class Clip(Step):
         return self
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         return np.clip(x, self.min, self.max), y
 
 
@@ -137,6 +142,7 @@ class FillMissing(Step):
     value: float = Field(0.0, description="the constant, for strategy: constant")
 
     def fit(self, x, y):
+        import numpy as np
         x = x.astype("float64")
         if self.strategy == "constant":
             fill = np.full(x.shape[1:], self.value)
@@ -148,5 +154,6 @@ class FillMissing(Step):
         return {"fill": fill.tolist()}
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         fill = np.broadcast_to(np.asarray(state["fill"], dtype="float32"), x.shape)
         return np.where(np.isnan(x), fill, x).astype("float32"), y

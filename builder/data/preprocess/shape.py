@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
 from .base import STEPS, Step, StepError
@@ -66,6 +65,7 @@ class ExpandDims(Step):
         return pos
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         return np.expand_dims(x, 1 + self._position(x.ndim - 1)), y
 
     def info(self, info):
@@ -102,6 +102,7 @@ class Resize(Step):
     size: list[int] = Field(..., min_length=2, max_length=2)
 
     def apply(self, x, y, state, rng=None):
+        import numpy as np
         check_image(x, "resize")
         if tuple(x.shape[1:3]) == tuple(self.size):
             return x, y

@@ -1,11 +1,17 @@
 """Data sources (`data.source`): where the examples come from.
 
-Each source lives in its own module; importing this package registers them all
-in the closed SOURCES catalog.
+Each source lives in its own module (arrays, csv, environment, image_folder, inline,
+keras_sets, sklearn, synthetic, text, timeseries), imported when a spec names it
+(catalog/index.py): validating a CSV spec never loads scikit-learn's tables.
 """
 from ..errors import DataLoadError
-from . import arrays, csv, environment, image_folder, inline, keras_sets, sklearn, synthetic, text, timeseries  # noqa: F401  (registration)
 from .base import SOURCES, Loaded, Source, SourceRef
-from .sklearn import SKLEARN_SETS
 
 __all__ = ["SOURCES", "Loaded", "Source", "SourceRef", "DataLoadError", "SKLEARN_SETS"]
+
+
+def __getattr__(name):  # SKLEARN_SETS without importing the sklearn source up front
+    if name == "SKLEARN_SETS":
+        from .sklearn import SKLEARN_SETS
+        return SKLEARN_SETS
+    raise AttributeError(name)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: validate never loads numpy for them
+    import numpy as np
 
+from ...catalog.index import CATALOGS as INDEX
 from ...core.base import Catalog, Entry
 from ..errors import DataLoadError
 from ..files import resolve
 from ..info import DataInfo
 
-SOURCES = Catalog("data source", "sklearn: digits")
+SOURCES = Catalog("data source", "sklearn: digits",
+                  index=INDEX["data source"])
 
 
 @dataclass

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, field_validator
 
 from ..files import as_number, column_index, is_missing, line_list, read_csv, read_csv_head
@@ -169,6 +168,7 @@ class Csv(Source):
 
     def _target(self, classes, target, file, header, rows, lines, where):
         """One target column -> (values, which rows have one)."""
+        import numpy as np
         j = header.index(target)
         cells = [r[j].strip() for r in rows]
         gaps = [lines[i] for i, c in enumerate(cells) if is_missing(c)]

@@ -1,15 +1,16 @@
 """`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images: {size, stride}`:
 its two bundled photographs cut into patches (all shipped with scikit-learn, no download)."""
-from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from ..info import DataInfo
 from ..tables import TableCodec
 from .base import SOURCES, Loaded, Source
+
+if TYPE_CHECKING:  # annotations only: validate never loads numpy for them
+    import numpy as np
 
 # name -> (loader function in sklearn.datasets, per-example shape, labels, n_classes)
 SKLEARN_SETS = {
@@ -44,6 +45,7 @@ PATCH = 16  # sample_images: the photographs (427 x 640) cut into PATCH x PATCH 
 def sample_patches():
     """scikit-learn's two sample photographs cut into non-overlapping PATCH x PATCH tiles,
     row by row: (x uint8 (n, PATCH, PATCH, 3), y the photograph's index, its names)."""
+    import numpy as np
     from sklearn.datasets import load_sample_images
     bunch = load_sample_images()
     tiles, labels = [], []
@@ -131,6 +133,7 @@ class Sklearn(Source):
         return features
 
     def load(self, base_dir):
+        import numpy as np
         import sklearn.datasets
         if self.name == "sample_images":  # labelled by photograph (photo_colorization, L27)
             x, y, names = sample_patches()
@@ -181,8 +184,9 @@ class Sklearn(Source):
                              "targets": self.columns()})
 
 
-def relabel(classes: list[int], y) -> np.ndarray:
+def relabel(classes: list[int], y) -> "np.ndarray":
     """Class ids -> their positions in `classes` (classes [5, 9, 7]: 5 -> 0, 9 -> 1, 7 -> 2)."""
+    import numpy as np
     position = {c: i for i, c in enumerate(classes)}
     return np.array([position[int(v)] for v in y], "int64")
 
@@ -200,6 +204,7 @@ class SampleImages(Source):
         return DataInfo((self.size, self.size, 3), None, x_dtype="uint8")
 
     def load(self, base_dir):
+        import numpy as np
         from sklearn.datasets import load_sample_images
         step = self.stride or self.size
         patches = []

@@ -10,7 +10,7 @@ from ...build.distribute import describe, make_strategy, replicas
 from ...build.model import build_model
 from ...data.checks import check_fits
 from ...data.errors import DataLoadError
-from ...data.pipeline import fit_datasets, placed, prepare_spec
+from ...data.pipeline import fit_datasets, placed, prepare_spec, to_dataset
 from ...run.environment import resolved_yaml, seed_everything, versions
 from ...run.checkpoint import epoch_callback, open_run_folder, restore_model
 from ...run.folder import RunFolder, RunResult
@@ -43,17 +43,22 @@ def compile_model(model, train, extra_metrics=(), **speed):
                   **speed)
 
 
-def evaluate(model, splits: dict, batch_size: int, outputs=None) -> dict:
-    """{part: {metric: value}}; `outputs`: train.outputs (several outputs)."""
+def evaluate(model, splits: dict, batch_size: int, outputs=None,
+             datasets: dict | None = None) -> dict:
+    """Metrics of every split; `outputs`: train.outputs (several outputs). Each split is
+    read as a batched tf.data dataset (the one fit validated on, where given): Keras'
+    numpy path builds a new input pipeline per call, about 0.09 s of CPU each on the
+    2-core machine; the batches are the same."""
     out = {}
     for part in ("train", "validation", "test"):
         if part in splits:
-            x, y = splits[part]
+            ds = (datasets or {}).get(part)
+            if ds is None:
+                ds = to_dataset(*splits[part], batch_size, False, 0)
             out[part] = {k: float(v) for k, v in
-                         model.evaluate(x, y, batch_size=batch_size, verbose=0,
-                                        return_dict=True).items()}
+                         model.evaluate(ds, verbose=0, return_dict=True).items()}
             if outputs:
-                out[part].update(output_losses(model, x, y, outputs, batch_size))
+                out[part].update(output_losses(model, *splits[part], outputs, batch_size))
     return out
 
 
@@ -148,7 +153,8 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
                 # --resume refuses them (run/checkpoint.py) instead of resuming phase one
                 history = then(model, lambda n: _fit(model, train_ds, steps, val_ds, n, t, run,
                                                      verbose, phase=2), history)
-        metrics = evaluate(model, data.splits, batch, getattr(t, "outputs", None))
+        metrics = evaluate(model, data.splits, batch, getattr(t, "outputs", None),
+                           {"validation": val_ds})
         notes = report(run, model, data, data.splits, metrics) if report else []
         metrics.update({"seed": spec.seed, "epochs_run": len(history.get("loss", [])),
                         "params": int(model.count_params()), "versions": versions()})
