@@ -162,6 +162,7 @@ class Sklearn(Source):
 
     def _load_targets(self, bunch, labels) -> Loaded:
         """Several outputs: each output's target is the set's labels or a feature column."""
+        import numpy as np
         features = self._features()
         x, labels_y = bunch.data.astype("float32"), bunch.target
         keep = np.isin(labels_y, self.classes) if self.classes else np.ones(len(x), bool)
