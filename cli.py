@@ -750,7 +750,8 @@ def arithmetic(run_dir, expression, out):
 @click.option("--weights", "show_weights", is_flag=True, help="show each layer's weights too")
 @click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="write every layer's values (CSV, NPY) and heatmaps (PNG) here")
-@click.option("--role", default=None, help="which network of a multi-network spec")
+@click.option("--role", default=None, help="which network of a multi-network spec or run "
+              "(generator, discriminator, encoder, decoder...)")
 @set_option
 @user_errors
 def inspect(target, given, layer, show_weights, out, role, overrides):

@@ -80,6 +80,37 @@ def test_sklearn_source_keeps_feature_and_class_names():
     assert got.state["table"]["features"] == got.feature_names
 
 
+def test_sample_images_are_patches_labelled_by_photograph(cli, write_spec):
+    """One source for the photo patches of L23's twin, L27 and L35: each patch's label
+    is its photograph, so a random split is stratified by photograph."""
+    from builder.data.pipeline import prepare
+    from builder.spec.load import load_spec
+    small = source({"sample_images": {"size": 16}})
+    got = small.load(SPECS_DATA)
+    assert got.x.shape == (2080, 16, 16, 3) and got.x.dtype == np.uint8
+    assert got.class_names == ["china", "flower"] and np.bincount(got.y).tolist() == [1040, 1040]
+    assert (small.info().labels, small.info().n_classes) == ("integer", 2)
+    # rows of tiles, photograph by photograph: the second tile starts 16 pixels right
+    from sklearn.datasets import load_sample_images
+    china = load_sample_images().images[0]
+    assert np.array_equal(got.x[1], china[:16, 16:32])
+    overlapping = source({"sample_images": {"size": 32, "stride": 16}}).load(SPECS_DATA)
+    assert len(overlapping.x) == 2 * 25 * 39 and np.array_equal(overlapping.x[1], china[:32, 16:48])
+    # the colorization spec's split keeps the photographs' proportions in every part
+    spec = load_spec("photo_colorization").spec
+    parts = prepare(spec.data, spec.seed).indices
+    for part in parts.values():
+        assert abs(np.bincount(got.y[part]).tolist()[0] - len(part) / 2) <= 1
+    # the old spelling is one line saying what to write instead
+    old = write_spec("kspec: 1\nname: old\ndata:\n  source: {sklearn: sample_images}\n"
+                     "model: {input: [16, 16, 3], layers: [flatten, {dense: {units: 2}}]}\n"
+                     "train: {loss: sparse_categorical_crossentropy}\n")
+    result = cli("validate", old)
+    assert result.exit_code == 1
+    line = next(l for l in result.stderr.splitlines() if "sample_images" in l)
+    assert line.startswith(f"{old}:4:") and "`source: {sample_images: {size: 16}}`" in line
+
+
 # ---- csv ---------------------------------------------------------------------
 
 def test_csv_target_features_and_one_hot_categories():

@@ -61,6 +61,17 @@ def test_calibrate_reports_each_run_and_the_spread(tmp_path):
     assert f"range {min(values):.4f} .. {max(values):.4f}" in out
     assert "check 'accuracy' (floor 0.5, target 0.99)" in out
     assert "training noise alone would cost the reference solution points" in out  # 0.99 is high
+    # progress: a line first, one as each training ends, and the total last
+    lines = out.splitlines()
+    assert lines[0] == "training the solution 2 time(s) (2 at once)"
+    ends = [l for l in lines if re.fullmatch(r"\[[12]/2\] seed [45] +[\d.]+ s", l)]
+    assert len(ends) == 2 and {l.split()[2] for l in ends} == {"4", "5"}
+    assert lines.index(ends[1]) < lines.index(next(l for l in lines if "trained 2 time(s)" in l))
+    total = re.fullmatch(r"total: 2 training\(s\) in ([\d.]+) s \(2 at once\), 3 epoch\(s\) each",
+                         lines[-1])
+    assert total, lines[-1]
+    each = [float(l.split()[-2]) for l in ends]
+    assert max(each) <= float(total.group(1)) < 120 + sum(each)  # the whole wall time
 
 
 def test_calibrate_refuses_an_invalid_solution(tmp_path):

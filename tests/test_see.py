@@ -85,6 +85,49 @@ def test_inspect_mistakes_are_one_line(cli, args, message):
     assert len(lines) == 1 and message in lines[0], result.stderr
 
 
+def test_inspect_opens_one_network_of_a_gan_run(cli, tmp_path):
+    """A GAN run holds two networks: --role picks one, loaded from its .keras file in
+    safe mode. The discriminator takes a digit (the saved scaling to -1..1 is applied);
+    the generator takes 32 noise values, used as given."""
+    import keras
+    run = tmp_path / "gan"
+    trained = cli("train", "digits_gan", "--epochs", 1, "--out", run, "-q")
+    assert trained.exit_code == 0, trained.output
+    refused = cli("inspect", run, "--input", "0,1")
+    lines = refused.stderr.strip().splitlines()
+    assert refused.exit_code == 1 and len(lines) == 1
+    assert "holds several networks (discriminator, generator); choose one with --role" in lines[0]
+    wrong = cli("inspect", run, "--role", "generater", "--input", "0,1")
+    assert wrong.exit_code == 1 and "did you mean 'generator'" in wrong.stderr
+
+    from sklearn.datasets import load_digits
+    digit = load_digits().data[0]  # pixels 0..16, as the source gives them
+    result = cli("inspect", run, "--role", "discriminator", "--input",
+                 ",".join(f"{v:g}" for v in digit), "--weights")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("digits_gan (discriminator): the trained discriminator of")
+    assert "saved preprocessing is applied" in out
+    assert "input (64): -1 -1 -0.375 0.625 " in out  # pixels 0 0 5 13 -> (p - 8) / 8
+    disc = keras.models.load_model(run / "discriminator.keras", safe_mode=True)
+    logit = float(disc.predict(((digit - 8) / 8)[None].astype("float32"), verbose=0)[0, 0])
+    last = re.search(r"dense_\d+ \(dense\) -> \(1\)\n  (-?[\d.]+)", out)
+    assert last and abs(float(last.group(1)) - logit) < 1e-3, (out[-400:], logit)
+    assert "weight kernel (128, 1):" in out
+
+    z = np.random.default_rng(0).normal(size=32)
+    gen = cli("inspect", run, "--role", "generator", "--input", ",".join(f"{v:.4f}" for v in z),
+              "--out", tmp_path / "g")
+    assert gen.exit_code == 0, gen.output
+    assert "it takes a code or noise, not an example: the input is used as given" in gen.output
+    generator = keras.models.load_model(run / "generator.keras", safe_mode=True)
+    want = generator.predict(np.round(z, 4)[None].astype("float32"), verbose=0)[0]
+    files = sorted((tmp_path / "g").glob("dense_*.npy"), key=lambda f: int(f.stem.split("_")[1]))
+    np.testing.assert_allclose(np.load(files[-1]), want, atol=1e-5)
+    assert len(np.load(tmp_path / "g" / "input.npy")) == 32
+    assert cli("inspect", run, "--role", "generator", "--input", "1,2").exit_code == 1
+
+
 # ---- apply ---------------------------------------------------------------------------
 
 def test_apply_keeps_the_images_own_size(cli, tmp_path):

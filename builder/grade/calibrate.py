@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,15 @@ class Calibration:
     runs: list[dict]  # {"seed", "values": {metric: value}, "epochs_run"}
     epochs: int
     lines: list[str]
+    seconds: float = 0.0  # the whole calibration: the static check and every training
+    jobs: int = 1
 
 
-def calibrate(rubric_path, solution, runs: int = 3, jobs: int = 1) -> Calibration:
+def calibrate(rubric_path, solution, runs: int = 3, jobs: int = 1,
+              on_run=None) -> Calibration:
+    """`on_run(done, of, result)` is called as each training ends (the console prints a
+    line: calibrating takes K trainings' time)."""
+    started = time.monotonic()
     lr = load_rubric(rubric_path)
     rubric = lr.rubric
     checks = [c for c in rubric.checks if c.kind == "train"]
@@ -39,9 +46,14 @@ def calibrate(rubric_path, solution, runs: int = 3, jobs: int = 1) -> Calibratio
         base = {"rubric": str(lr.path.resolve()), "time_s": limits.time,
                 "memory_mb": limits.memory}
         results: dict[str, dict] = {}
+        trained = []
 
         def keep(job, result):
             results[job.name] = result
+            if job.name.startswith("run"):
+                trained.append(job.name)
+                if on_run is not None:
+                    on_run(len(trained), runs, result)
 
         sub = {"student": "solution", "spec": str(solution.resolve()), "folder": None,
                "root": str(solution.resolve().parent), "problem": None}
@@ -64,7 +76,8 @@ def calibrate(rubric_path, solution, runs: int = 3, jobs: int = 1) -> Calibratio
             raise CalibrationError(f"run {i + 1} did not finish: "
                                    f"{r.get('error') or r.get('status')}")
         done.extend(r["runs"])
-    return Calibration(done, plan["epochs"], report(rubric, checks, done, plan["epochs"], solution))
+    return Calibration(done, plan["epochs"], report(rubric, checks, done, plan["epochs"], solution),
+                       round(time.monotonic() - started, 1), jobs)
 
 
 def _plan(static: dict, check: str) -> dict:

@@ -81,12 +81,22 @@ def check(rubric: Path):
 def calibrate(rubric: Path, solution: Path, runs: int, jobs: int):
     from .calibrate import CalibrationError
     from .calibrate import calibrate as run
+    click.echo(f"training the solution {runs} time(s) ({jobs} at once)")
+
+    def trained(done, of, result):  # one line as each training ends: each takes a while
+        width = len(str(of))
+        seeds = ", ".join(str(r["seed"]) for r in result.get("runs") or [])
+        what = f"seed {seeds}" if seeds else str(result.get("error") or result.get("status"))
+        click.echo(f"[{done:>{width}}/{of}] {what:<12} {result.get('seconds', 0):6.1f} s")
+
     try:
-        result = run(rubric, solution, runs, jobs)
+        result = run(rubric, solution, runs, jobs, on_run=trained)
     except CalibrationError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo("\n".join(result.lines))
+    click.echo(f"total: {len(result.runs)} training(s) in {result.seconds:g} s "
+               f"({result.jobs} at once), {result.epochs} epoch(s) each")
 
 
 def new(rubric: Path, solution: Path | None, force: bool, runs: int = 0, jobs: int = 1):

@@ -47,16 +47,19 @@ class LayerValues:
 def open_target(target: str, overrides=(), role: str | None = None) -> Target:
     path = Path(target)
     if path.is_dir():
-        return _open_run(path)
+        return _open_run(path, role)
     return _open_spec(target, overrides, role)
 
 
-def _open_run(path: Path) -> Target:
-    from ..run.read import open_run
-    roles = sorted(p.stem for p in path.glob("*.keras"))
+def _open_run(path: Path, role: str | None) -> Target:
+    from ..run.read import open_run, run_folder
+    path = run_folder(path)
+    roles = sorted(p.stem for p in path.glob("*.keras") if p.stem != "checkpoint")
     if roles and "model" not in roles:  # a generative run: one file per network
-        raise DataLoadError(f"{path} holds several networks ({', '.join(roles)}); inspect "
-                            "takes a run with one model.keras, or a spec with --role ROLE")
+        return _open_role(path, roles, role)
+    if role not in (None, "model"):
+        raise DataLoadError(f"{path} holds one network (model.keras), not several; leave out "
+                            f"--role {role}")
     run = open_run(path)
     raw_shape = tuple(run.saved.raw.get("raw_shape") or ())
 
@@ -68,6 +71,43 @@ def _open_run(path: Path) -> Target:
     kinds = _kinds_of(run.spec)
     return Target(run.model, run.spec.name, f"the trained model of {path} (its saved "
                   "preprocessing applied to the input)", prepare, kinds)
+
+
+def _open_role(path: Path, roles: list, role: str | None) -> Target:
+    """One network of a multi-network run (a GAN's generator or discriminator, an
+    autoencoder's encoder or decoder), loaded from ROLE.keras in safe mode. A network
+    that takes the data's examples gets the saved preprocessing; one that takes a code
+    or noise (a generator, a decoder) gets the values as given."""
+    from ..run.model_file import load_model_file
+    from ..run.preprocessing import SavedPreprocessing
+    from ..run.read import run_spec
+    if role is None:
+        raise DataLoadError(f"{path} holds several networks ({', '.join(roles)}); choose one "
+                            f"with --role NAME (e.g. --role {roles[0]})")
+    if role not in roles:
+        raise DataLoadError(f"{path} has no network '{role}'{did_you_mean(role, roles)}; it "
+                            f"has {', '.join(roles)}")
+    spec = run_spec(path)
+    saved = SavedPreprocessing.read(path)
+    model = load_model_file(path / f"{role}.keras", root=path)
+    shape = model.input_shape
+    takes_data = not isinstance(shape, list) and \
+        list(shape[1:]) == list(saved.raw.get("input_shape") or [])
+    raw_shape = tuple(saved.raw.get("raw_shape") or ())
+    name = f"{spec.name} ({role})"
+    if takes_data:
+        def prepare(x):
+            if raw_shape:
+                x = fit_to(x, raw_shape, "input")
+            return np.asarray(saved.inputs(x[None]))[0]
+        how = (f"the trained {role} of {path} (it takes the data's examples: the saved "
+               "preprocessing is applied to the input)")
+    else:
+        def prepare(x):
+            return fit_to(x, () if isinstance(shape, list) else shape[1:], "input")
+        how = (f"the trained {role} of {path} (it takes a code or noise, not an example: "
+               "the input is used as given)")
+    return Target(model, name, how, prepare, _kinds_of(spec, role))
 
 
 def _open_spec(target, overrides, role) -> Target:
@@ -102,11 +142,11 @@ def _has_weights(plan, node) -> bool:
     return has_weights(plan, node)
 
 
-def _kinds_of(spec) -> dict:
+def _kinds_of(spec, role: str = "model") -> dict:
     from ..core.problems import Report
     from ..spec.check import plan_networks
     plans = plan_networks(spec, Report())
-    plan = plans.get("model") or next(iter(plans.values()), None)
+    plan = plans.get(role) or next(iter(plans.values()), None)
     return {n.name: n.layer.kind for n in plan.nodes} if plan else {}
 
 

@@ -1,9 +1,10 @@
 """`sklearn: NAME`: scikit-learn's bundled data sets, and `sample_images: {size, stride}`:
-its two bundled photographs cut into patches (all shipped with scikit-learn, no download)."""
+its two bundled photographs cut into patches, each labelled with its photograph (all
+shipped with scikit-learn, no download)."""
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..info import DataInfo
 from ..tables import TableCodec
@@ -21,9 +22,6 @@ SKLEARN_SETS = {
     "wine": ("load_wine", (13,), "integer", 3, "178 wines, 13 chemical features, 3 cultivars"),
     "diabetes": ("load_diabetes", (10,), "continuous", None,
                  "442 patients, 10 features, disease progression after a year"),
-    "sample_images": ("load_sample_images", (16, 16, 3), "integer", 2,
-                      "2080 colour patches, 16x16 RGB (0-255), cut from the two photographs "
-                      "scikit-learn ships (china, flower); the label says which"),
 }
 _CANCER = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
            "concave points", "symmetry", "fractal dimension")
@@ -39,24 +37,11 @@ FEATURE_NAMES = {
              "od280/od315_of_diluted_wines", "proline"],
     "diabetes": ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"],
 }
-PATCH = 16  # sample_images: the photographs (427 x 640) cut into PATCH x PATCH tiles
-
-
-def sample_patches():
-    """scikit-learn's two sample photographs cut into non-overlapping PATCH x PATCH tiles,
-    row by row: (x uint8 (n, PATCH, PATCH, 3), y the photograph's index, its names)."""
-    import numpy as np
-    from sklearn.datasets import load_sample_images
-    bunch = load_sample_images()
-    tiles, labels = [], []
-    for label, image in enumerate(bunch.images):
-        rows, cols = image.shape[0] // PATCH, image.shape[1] // PATCH
-        cut = image[:rows * PATCH, :cols * PATCH].reshape(rows, PATCH, cols, PATCH, 3)
-        tiles.append(cut.transpose(0, 2, 1, 3, 4).reshape(-1, PATCH, PATCH, 3))
-        labels += [label] * (rows * cols)
-    names = [str(f).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-             for f in bunch.filenames]
-    return np.concatenate(tiles), np.asarray(labels, "int64"), names
+# The spelling `sklearn: sample_images` (16x16 patches, labelled) was folded into the
+# sample_images source; an old spec gets one line saying what to write instead.
+MOVED = {"sample_images": "the photo patches are their own source now: write "
+                          "`source: {sample_images: {size: 16}}` (the same 2080 patches, "
+                          "labelled by photograph)"}
 
 
 @SOURCES.register("sklearn")
@@ -64,7 +49,7 @@ class Sklearn(Source):
     doc: ClassVar[str] = "scikit-learn's bundled data sets (no download): " + ", ".join(SKLEARN_SETS)
     positional: ClassVar[str] = "name"
     targets_field: ClassVar[str] = "target"
-    name: Literal["breast_cancer", "digits", "iris", "wine", "diabetes", "sample_images"]
+    name: Literal["breast_cancer", "digits", "iris", "wine", "diabetes"]
     classes: list[int] | None = Field(
         None, min_length=2, description="keep only these classes, relabelled 0, 1, ... in this "
         "order (e.g. [5, 6, 7, 8, 9]: a transfer target set); default: all")
@@ -72,6 +57,13 @@ class Sklearn(Source):
         None, description="what to predict: `target` (the set's labels, the default) or a "
         "feature name (that feature is then a target, not an input); several outputs: output "
         "name -> either, e.g. {diagnosis: target, radius: mean radius}")
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _moved(cls, v):
+        if isinstance(v, str) and v in MOVED:
+            raise ValueError(f"sklearn: {v} moved; {MOVED[v]}")
+        return v
 
     @model_validator(mode="after")
     def _classes_exist(self):
@@ -84,8 +76,6 @@ class Sklearn(Source):
                 raise ValueError(f"classes are distinct ids of {self.name}'s 0..{n - 1}; got "
                                  f"{self.classes}")
         if self.target is not None:
-            if self.name == "sample_images":
-                raise ValueError("sample_images has no features to use as targets")
             if not self.target:
                 raise ValueError("name each output's target, e.g. {label: target}")
         return self
@@ -106,7 +96,7 @@ class Sklearn(Source):
     def info(self):
         _, shape, labels, n, _ = SKLEARN_SETS[self.name]
         n = len(self.classes) if self.classes else n
-        info = DataInfo(shape, labels, n, x_dtype="uint8" if len(shape) == 3 else "float32")
+        info = DataInfo(shape, labels, n)
         if self.target is None or self.target == "target":
             return info
         if isinstance(self.target, str):  # one feature as the one (regression) target
@@ -135,9 +125,6 @@ class Sklearn(Source):
     def load(self, base_dir):
         import numpy as np
         import sklearn.datasets
-        if self.name == "sample_images":  # labelled by photograph (photo_colorization, L27)
-            x, y, names = sample_patches()
-            return Loaded(x, y, class_names=names)
         fn, _, labels, _, _ = SKLEARN_SETS[self.name]
         bunch = getattr(sklearn.datasets, fn)()
         if isinstance(self.target, str) and self.target != "target":
@@ -194,25 +181,35 @@ def relabel(classes: list[int], y) -> "np.ndarray":
 
 @SOURCES.register("sample_images")
 class SampleImages(Source):
+    """Offline colour images: the patches of L27 (colorization), L35 (super resolution)
+    and L23's offline twin (which photograph a patch is from). The label is the
+    photograph, so a random split is stratified by it (both photos in every part, in
+    proportion); a task that makes its own targets (grayscale, downscale) ignores it."""
     doc: ClassVar[str] = ("scikit-learn's two bundled colour photographs (china, flower; "
-                          "427 x 640, no download) cut into square patches, pixels 0-255")
+                          "427 x 640, no download) cut into square patches, pixels 0-255, "
+                          "each labelled with its photograph (0 china, 1 flower)")
     positional: ClassVar[str] = "size"
     size: int = Field(32, ge=4, le=427, description="side of a square patch, in pixels")
     stride: int | None = Field(None, ge=1, description="pixels between patch corners "
                                                        "(default: size, patches do not overlap)")
 
     def info(self):
-        return DataInfo((self.size, self.size, 3), None, x_dtype="uint8")
+        return DataInfo((self.size, self.size, 3), "integer", 2, x_dtype="uint8")
 
     def load(self, base_dir):
         import numpy as np
         from sklearn.datasets import load_sample_images
+        bunch = load_sample_images()
         step = self.stride or self.size
-        patches = []
-        for image in load_sample_images().images:  # both photographs, in their order
+        patches, labels = [], []
+        for label, image in enumerate(bunch.images):  # both photographs, in their order
             h, w, _ = image.shape
-            patches += [image[i:i + self.size, j:j + self.size]
-                        for i in range(0, h - self.size + 1, step)
-                        for j in range(0, w - self.size + 1, step)]
-        return Loaded(np.stack(patches).astype("uint8"), None,
-                      state={"image_size": [self.size, self.size, 3]})
+            cut = [image[i:i + self.size, j:j + self.size]
+                   for i in range(0, h - self.size + 1, step)
+                   for j in range(0, w - self.size + 1, step)]  # row by row
+            patches += cut
+            labels += [label] * len(cut)
+        names = [str(f).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+                 for f in bunch.filenames]  # china, flower
+        return Loaded(np.stack(patches).astype("uint8"), np.asarray(labels, "int64"),
+                      class_names=names, state={"image_size": [self.size, self.size, 3]})
