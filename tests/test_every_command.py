@@ -188,6 +188,8 @@ ELSEWHERE = {
     "sweep": "tests/test_sweep.py (it trains several trials)",
     "grade": "tests/test_grade_example.py and the other test_grade_* files",
     "rubric calibrate": "tests/test_grade_calibrate.py (it trains the solution K times)",
+    "studio": "a server: tests/test_studio_api.py (in-process and the real process) and "
+              "tests/test_studio_browser.py",
 }
 RUN_COMMANDS = {"evaluate", "predict", "forecast", "generate", "interpolate", "reconstruct",
                 "arithmetic", "play", "report", "compare", "import"}
@@ -210,6 +212,7 @@ NO_SET = {  # read a spec file but not as a spec to change
     "upgrade": "rewrites a file in an older format, which --set does not speak",
     "rubric calibrate": "trains the solution exactly as the grader will (the rubric's values)",
     "rubric new": "proposes a rubric's checks from the solution file as handed out",
+    "studio": "opens the spec in an editor, where the student changes values by hand",
 }
 UNITS = "model.layers[0].dense.units=5"  # breast_cancer_mlp: 641 -> 212 parameters
 # command -> (args, the --set value, something in the output with it, not without)

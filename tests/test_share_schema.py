@@ -120,7 +120,7 @@ INVALID = {  # each: one thing Pydantic refuses; the schema must refuse it too
     "zero epochs": (("train", "epochs"), 0),
     "name with spaces": (("name",), "my spec"),
     "format 2": (("kspec",), 2),
-    "no data": (("data",), _DELETE),
+    "train but no model": (("model",), _DELETE),  # a spec without data: is model-only, valid
     "no layers": (("model", "layers"), _DELETE),
     "empty layers": (("model", "layers"), []),
     "no loss": (("train", "loss"), _DELETE),

@@ -243,6 +243,10 @@ def json_schema() -> dict:
                 **({} if name == default_task else {"required": ["task"]})},
          "then": {"properties": {"train": {"$ref": f"#/definitions/{task.train_schema.__name__}"}}}}
         for name, task in sorted(TASKS.tasks.items())]
+    # a spec may leave out data: (model-only) or model: and train: (data-only), but
+    # training needs a network (Spec._networks_for_task says the same at validate)
+    spec["dependencies"] = {"train": {"anyOf": [{"required": ["model"]},
+                                                {"required": ["models"]}]}}
     if "ModelSpec" in definitions:
         definitions["ModelSpec"]["properties"]["layers_by_name"] = LAYERS_BY_NAME
 
