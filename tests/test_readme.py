@@ -128,6 +128,14 @@ def test_links_inside_the_readme_point_at_headings():
     assert set(links) <= anchors, set(links) - anchors
 
 
+def test_the_contents_list_every_section_in_order():
+    contents = README.split("**Contents**", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^- \[(.+?)\]\(#([^)]+)\)", contents, flags=re.M)
+    top = [t for level, t in HEADINGS if level == "##"]
+    assert [title for title, _ in listed] == top
+    assert [anchor for _, anchor in listed] == [slug(t) for t in top]
+
+
 def test_examples_rubric_points_at_a_readme_section():
     rubric = (ROOT / "examples" / "assignment-digits" / "rubric.yaml").read_text()
     section = re.search(r'see README: "([^"]+)"', rubric).group(1)
