@@ -259,6 +259,36 @@ def test_the_commands_table_lists_every_command():
     assert groups == list(SECTIONS)
 
 
+def test_the_commands_table_gives_every_option():
+    """Each command's row shows all its options; --set and --max-weights, shared by
+    every command that reads a spec, are said once above the table."""
+    from cli import main
+    section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    intro, rows = section.split("\n| command |", 1)
+    assert "`--set KEY=VALUE`" in intro and "`--max-weights SIZE`" in intro
+    cells = [line.split(" | ")[0] for line in rows.splitlines() if line.startswith("| `kspec")]
+
+    def leaves(cmd, path):
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                yield from leaves(sub, path + [name])
+        else:
+            yield " ".join(path), cmd
+
+    for name, cmd in leaves(main, []):
+        shown = " ".join(s for cell in cells for s in re.findall(r"`(kspec [^`]+)`", cell)
+                         if (s + " ").startswith(f"kspec {name} "))
+        assert shown, f"kspec {name} has no row"
+        opts = [p for p in cmd.params if isinstance(p, click.Option)]
+        shared = {"--set", "--max-weights"}
+        missing = [p.opts[-1] for p in opts if not shared & set(p.opts)
+                   and not any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", shown)
+                               for o in p.opts + p.secondary_opts)]
+        assert not missing, f"kspec {name}: the Commands table does not show {missing}"
+        if any(shared & set(p.opts) for p in opts):
+            assert name in intro, f"kspec {name} takes --set: name it above the table"
+
+
 def table_groups() -> dict[str, str]:
     """command name -> its group in the README's commands table."""
     section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
