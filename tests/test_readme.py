@@ -404,7 +404,8 @@ def test_seeing_inside_shows_what_inspect_prints_and_writes(ran, workspace):
                  and b.text.startswith("hand_forward_pass: "))
     assert ran_line(ran, "kspec inspect hand_forward_pass").stdout == shown
     assert "   2  7  4 -7\n" in ran_line(ran, "kspec inspect fixed_kernel_conv").stdout
-    for file in ("l16/kernel.png", "l16/kernel.csv", "l16-apply/apply.png", "resnet.svg"):
+    for file in ("l16/kernel.png", "l16/kernel.csv", "l16-apply/apply.png", "resnet.svg",
+                 "activations.png"):
         assert (workspace / file).is_file(), file
 
 
