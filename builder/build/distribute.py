@@ -7,11 +7,13 @@ memory and its per-device learning dynamics when it moves to more devices.
 """
 from __future__ import annotations
 
+import os
+
 from ..core.keras_env import tf
 from ..data.errors import DataLoadError
 
 
-def make_strategy(distribute):
+def make_strategy(distribute, task: str = "supervised"):
     """The strategy for a validated DistributeSpec. The trainer calls this right after
     seeding, before data or models exist (a collective-ops strategy must be made
     before TensorFlow runs any op)."""
@@ -34,17 +36,20 @@ def make_strategy(distribute):
                                     f"{', '.join(sorted(have.values()))}); fix "
                                     "train.distribute.devices", ("train", "distribute", "devices"))
         return t.distribute.MirroredStrategy(devices=devices or None)
-    # multi_worker: Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy
-    # (keras-team/keras#20585, tensorflow/tensorflow#72388). Retried with TF 2.21.0 /
-    # Keras 3.15.1, two CPU workers on loopback: fit's _maybe_symbolic_build reduces the
-    # first PerReplica batch with strategy.reduce (ValueError: cannot convert PerReplica to
-    # a Tensor); past that, each step's logs go through reduce_per_replica("auto"), whose
-    # multi-worker "mean" reduces scalars along axis 0 (Invalid reduction dimension 0),
-    # and the step ignores model.distribute_reduction_method. Both are inside Keras, so
-    # kspec refuses it rather than fail inside fit or patch Keras' private trainer
-    raise DataLoadError("strategy multi_worker does not train with Keras 3 yet "
-                        "(keras-team/keras#20585); use mirrored for the GPUs of one machine",
-                        ("train", "distribute", "strategy"))
+    # multi_worker: TF_CONFIG names the cluster and this process's place in it. Keras 3's
+    # fit cannot train under this strategy (keras-team/keras#20585), so the supervised
+    # trainer runs its own loop (tasks/supervised/multi_worker.py); the other tasks'
+    # hooks (sequence targets, transfer's second phase, extra reports) are not in it
+    if task != "supervised":
+        raise DataLoadError(f"strategy multi_worker trains task supervised only, not {task}; "
+                            "use mirrored for the GPUs of one machine",
+                            ("train", "distribute", "strategy"))
+    if not os.environ.get("TF_CONFIG"):
+        raise DataLoadError("strategy multi_worker needs the environment variable TF_CONFIG "
+                            "(the cluster's workers and this one's index; README \"Scaling "
+                            "out\"); set it, or use mirrored on one machine",
+                            ("train", "distribute", "strategy"))
+    return t.distribute.MultiWorkerMirroredStrategy()
 
 
 def replicas(strategy) -> int:
