@@ -44,12 +44,31 @@ def make_strategy(distribute, task: str = "supervised"):
         raise DataLoadError(f"strategy multi_worker trains task supervised only, not {task}; "
                             "use mirrored for the GPUs of one machine",
                             ("train", "distribute", "strategy"))
+    if devices:
+        raise DataLoadError("train.distribute.devices is for mirrored and one_device; "
+                            "multi_worker trains on every GPU of each worker (else its CPU): "
+                            "remove devices", ("train", "distribute", "devices"))
     if not os.environ.get("TF_CONFIG"):
         raise DataLoadError("strategy multi_worker needs the environment variable TF_CONFIG "
                             "(the cluster's workers and this one's index; README \"Scaling "
                             "out\"); set it, or use mirrored on one machine",
                             ("train", "distribute", "strategy"))
-    return t.distribute.MultiWorkerMirroredStrategy()
+    try:
+        strategy = t.distribute.MultiWorkerMirroredStrategy()
+        problem = None if workers(strategy) else "it names no cluster of workers"
+    except (ValueError, KeyError, TypeError) as exc:  # TF_CONFIG not JSON, or no such task
+        problem = " ".join(str(exc).split())[:160]
+    if problem:
+        raise DataLoadError(f"TF_CONFIG is not a cluster TensorFlow can use ({problem}); fix "
+                            "the environment variable TF_CONFIG (README \"Scaling out\")",
+                            ("train", "distribute", "strategy"))
+    return strategy
+
+
+def workers(strategy) -> int:
+    """The processes of a multi-worker cluster (its chief, if named, and workers)."""
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    return len(cluster.get("chief", [])) + len(cluster.get("worker", []))
 
 
 def replicas(strategy) -> int:

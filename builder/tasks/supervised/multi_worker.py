@@ -121,6 +121,7 @@ def train_multi_worker(loaded, model, plan, data, strategy, batch: int, out, epo
     import sys
     import tempfile
 
+    from ...build.distribute import workers as count_workers
     from ...build.model import build_model
     from ...data.pipeline import fit_datasets, placed
     from ...data.errors import DataLoadError
@@ -139,7 +140,7 @@ def train_multi_worker(loaded, model, plan, data, strategy, batch: int, out, epo
             raise placed(DataLoadError(f"strategy multi_worker does not take {why}",
                                        ("train", "distribute", "strategy")), loaded)
     chief = is_chief(strategy)
-    workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker")
+    workers = count_workers(strategy)
     say(f"multi_worker: {worker_name(strategy)} of {workers} worker(s); "
         + ("the chief: it writes the run folder" if chief else "the chief (worker 0) writes "
            "the run folder"))
