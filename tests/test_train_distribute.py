@@ -129,6 +129,11 @@ def test_multi_worker_trains_digits_cnn_on_two_loopback_workers(tmp_path):
     assert metrics["test"]["accuracy"] > 0.3  # 10 classes, one epoch: it learned
     history = (run / "history.csv").read_text().splitlines()
     assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 2
+    # the loop's validation (each worker its share, summed across them) is the chief's
+    # one-device evaluation of the whole split afterwards: every example counted once
+    val_accuracy, val_loss = map(float, history[1].split(",")[3:])
+    assert abs(val_loss - metrics["validation"]["loss"]) < 1e-4
+    assert abs(val_accuracy - metrics["validation"]["accuracy"]) < 1e-6
 
 
 @pytest.mark.parametrize("change, words", [
