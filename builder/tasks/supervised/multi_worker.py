@@ -43,7 +43,7 @@ def _distributed(strategy, dataset):
 
 def _results(model) -> dict:
     """The compiled metrics, read in cross-replica context (summed over all replicas)."""
-    return {k: v for k, v in model.get_metrics_result().items()}
+    return dict(model.get_metrics_result())
 
 
 def _functions(model, strategy):
@@ -111,7 +111,7 @@ def fit(model, strategy, train_ds, steps: int, val_ds, epochs: int, callbacks,
     return model.history
 
 
-def train_multi_worker(loaded, model, plan, data, strategy, batch: int, out, epochs,
+def train_multi_worker(loaded, model, data, strategy, batch: int, out, epochs,
                        verbose, runs_root):
     """The supervised trainer's path under multi_worker, from the compiled model on.
     Every worker trains; the chief then copies the weights into the same network built

@@ -138,8 +138,8 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
 
     if t.distribute.strategy == "multi_worker":  # Keras' fit cannot run under it
         from .multi_worker import train_multi_worker
-        return train_multi_worker(loaded, model, plan, data, strategy, batch, out, epochs,
-                                  verbose, runs_root)
+        return train_multi_worker(loaded, model, data, strategy, batch, out, epochs, verbose,
+                                  runs_root)
     run, resume = open_run_folder(loaded, out, runs_root, epochs)
     try:
         # epochs end where they would with one step per call: a count that does not
