@@ -220,7 +220,8 @@ def train(spec, out, epochs, resume, overrides, quiet):
             click.echo(f"{part:>10}: {values}")
     for line in getattr(result, "notes", ()):  # task extras: baselines, a text sample
         click.echo(line)
-    click.echo(f"saved run: {result.path}")
+    if result.path is not None:  # a multi_worker worker other than the chief: no folder
+        click.echo(f"saved run: {result.path}")
     exit_now()
 
 

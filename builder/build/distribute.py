@@ -7,11 +7,13 @@ memory and its per-device learning dynamics when it moves to more devices.
 """
 from __future__ import annotations
 
+import os
+
 from ..core.keras_env import tf
 from ..data.errors import DataLoadError
 
 
-def make_strategy(distribute):
+def make_strategy(distribute, task: str = "supervised"):
     """The strategy for a validated DistributeSpec. The trainer calls this right after
     seeding, before data or models exist (a collective-ops strategy must be made
     before TensorFlow runs any op)."""
@@ -34,17 +36,39 @@ def make_strategy(distribute):
                                     f"{', '.join(sorted(have.values()))}); fix "
                                     "train.distribute.devices", ("train", "distribute", "devices"))
         return t.distribute.MirroredStrategy(devices=devices or None)
-    # multi_worker: Keras 3's model.fit cannot train under MultiWorkerMirroredStrategy
-    # (keras-team/keras#20585, tensorflow/tensorflow#72388). Retried with TF 2.21.0 /
-    # Keras 3.15.1, two CPU workers on loopback: fit's _maybe_symbolic_build reduces the
-    # first PerReplica batch with strategy.reduce (ValueError: cannot convert PerReplica to
-    # a Tensor); past that, each step's logs go through reduce_per_replica("auto"), whose
-    # multi-worker "mean" reduces scalars along axis 0 (Invalid reduction dimension 0),
-    # and the step ignores model.distribute_reduction_method. Both are inside Keras, so
-    # kspec refuses it rather than fail inside fit or patch Keras' private trainer
-    raise DataLoadError("strategy multi_worker does not train with Keras 3 yet "
-                        "(keras-team/keras#20585); use mirrored for the GPUs of one machine",
-                        ("train", "distribute", "strategy"))
+    # multi_worker: TF_CONFIG names the cluster and this process's place in it. Keras 3's
+    # fit cannot train under this strategy (keras-team/keras#20585), so the supervised
+    # trainer runs its own loop (tasks/supervised/multi_worker.py); the other tasks'
+    # hooks (sequence targets, transfer's second phase, extra reports) are not in it
+    if task != "supervised":
+        raise DataLoadError(f"strategy multi_worker trains task supervised only, not {task}; "
+                            "use mirrored for the GPUs of one machine",
+                            ("train", "distribute", "strategy"))
+    if devices:
+        raise DataLoadError("train.distribute.devices is for mirrored and one_device; "
+                            "multi_worker trains on every GPU of each worker (else its CPU): "
+                            "remove devices", ("train", "distribute", "devices"))
+    if not os.environ.get("TF_CONFIG"):
+        raise DataLoadError("strategy multi_worker needs the environment variable TF_CONFIG "
+                            "(the cluster's workers and this one's index; README \"Scaling "
+                            "out\"); set it, or use mirrored on one machine",
+                            ("train", "distribute", "strategy"))
+    try:
+        strategy = t.distribute.MultiWorkerMirroredStrategy()
+        problem = None if workers(strategy) else "it names no cluster of workers"
+    except (ValueError, KeyError, TypeError) as exc:  # TF_CONFIG not JSON, or no such task
+        problem = " ".join(str(exc).split())[:160]
+    if problem:
+        raise DataLoadError(f"TF_CONFIG is not a cluster TensorFlow can use ({problem}); fix "
+                            "the environment variable TF_CONFIG (README \"Scaling out\")",
+                            ("train", "distribute", "strategy"))
+    return strategy
+
+
+def workers(strategy) -> int:
+    """The processes of a multi-worker cluster (its chief, if named, and workers)."""
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    return len(cluster.get("chief", [])) + len(cluster.get("worker", []))
 
 
 def replicas(strategy) -> int:

@@ -119,7 +119,8 @@ class DistributeSpec(Strict):
     """How training spreads over devices (tf.distribute); the README's "Scaling out"."""
     strategy: Literal["default", "one_device", "mirrored", "multi_worker"] = Field(
         "default", description="default: one device, as Keras picks it; mirrored: every local "
-        "GPU (or `devices`); multi_worker: refused for now (Keras 3 cannot fit under it)")
+        "GPU (or `devices`); multi_worker: the workers of TF_CONFIG, several machines "
+        "(task supervised)")
     devices: list[str] | None = Field(
         None, description="mirrored/one_device: the devices, e.g. [/gpu:0, /gpu:1] "
                           "(default: every GPU, else the CPU)")

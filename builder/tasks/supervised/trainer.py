@@ -115,7 +115,7 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     spec, t = loaded.spec, loaded.spec.train
     seed_everything(spec.seed)
     try:  # a strategy with collective ops must exist before TensorFlow runs any op
-        strategy = make_strategy(t.distribute)
+        strategy = make_strategy(t.distribute, spec.task)
     except DataLoadError as exc:
         raise placed(exc, loaded) from None
     say(set_precision(t))
@@ -136,6 +136,10 @@ def train(loaded, out: Path | None = None, epochs: int | None = None,
     with strategy.scope():
         compile_model(model, t, extra_metrics, **speed)
 
+    if t.distribute.strategy == "multi_worker":  # Keras' fit cannot run under it
+        from .multi_worker import train_multi_worker
+        return train_multi_worker(loaded, model, data, strategy, batch, out, epochs, verbose,
+                                  runs_root)
     run, resume = open_run_folder(loaded, out, runs_root, epochs)
     try:
         # epochs end where they would with one step per call: a count that does not
