@@ -169,6 +169,11 @@ train: {{loss: binary_crossentropy, optimizer: sgd, epochs: 1}}
     ext = post(client, "/api/validate", path="studio/t.yaml",
                text="kspec: 1\nextends: ../../base.yaml\nname: t\n").json()
     assert not ext["ok"] and "outside the working folder" in ext["problems"][0]["message"]
+    # a transfer spec's base run is a folder it reads too
+    transfer = bundled()["digits_transfer"].read_text()
+    far = post(client, "/api/validate", path="studio/t.yaml", text=transfer,
+               set=[f"train.base.run={tmp_path / 'elsewhere'}"]).json()
+    assert not far["ok"] and "outside the working folder" in far["problems"][0]["message"], far
     # and training it is refused the same way (no process starts)
     r = post(client, "/api/train", path="studio/t.yaml", text=spec.format(path=str(outside)))
     assert r.status_code == 400 and "outside the working folder" in r.json()["error"]

@@ -77,6 +77,15 @@ class TransferTrain(TrainSpec):
                                                          "of the base, lower learning rate")
 
 
+def base_run_folder(base: Base) -> Path:
+    """The run folder `train.base.run` names; inside the studio's working folder while one
+    is set (core/files.confined), like every data path a spec names."""
+    from ...core.files import check_confined
+    folder = Path(base.run)
+    check_confined(folder, "base run folder")
+    return folder
+
+
 def base_shapes(base: Base, report=None):
     """(input shape, output shape) of the base, Keras-free; None where not known."""
     if base.application is not None:
@@ -87,7 +96,7 @@ def base_shapes(base: Base, report=None):
     from ...core.problems import Report
     from ...spec.graph import plan_model
     from ...spec.load import load_spec
-    spec_file = Path(base.run) / "spec.yaml"
+    spec_file = base_run_folder(base) / "spec.yaml"
     if not spec_file.is_file():
         raise FileNotFoundError(f"{base.run} has no spec.yaml: is it a finished kspec run "
                                 "folder? (train the base spec first)")

@@ -38,7 +38,8 @@ def run_base(base):
     """The layers of an earlier run's model from its input up to `up_to` (safe mode)."""
     from ...core.keras_env import keras
     from ...run.read import open_run
-    if not (Path(base.run) / "spec.yaml").is_file():
+    from . import base_run_folder
+    if not (base_run_folder(base) / "spec.yaml").is_file():
         raise DataLoadError(f"{base.run} is not a finished kspec run (no spec.yaml): train the "
                             f"base first, e.g. kspec train SPEC --out {base.run}",
                             ("train", "base", "run"))
