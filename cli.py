@@ -683,9 +683,10 @@ SEED = click.option("--seed", type=int, default=None,
               help="the class to draw (cgan runs; default: every class in turn)")
 @OUT_IMAGE
 @SEED
-@click.option("--temperature", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--temperature", type=click.FloatRange(min=0), default=None,
               help="spread of the randomness: latent noise scale for image models, "
-                   "softmax temperature for language models (default 1)")
+                   "softmax temperature for language models (default 1; 0: the likeliest "
+                   "token every time, as in kspec predict)")
 @click.option("--prompt", default=None, help="text to continue (language models)")
 @click.option("--length", type=click.IntRange(min=1), default=None,
               help="tokens to write (language models)")
