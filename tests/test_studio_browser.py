@@ -42,22 +42,27 @@ pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not inst
 
 @contextmanager
 def studio(folder: Path):
-    """`kspec studio FOLDER` as a student starts it; yields the URL it prints."""
+    """`kspec studio FOLDER` as a student starts it; yields a function that waits for the
+    URL it prints (so chromium can start meanwhile)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "studio", str(folder)],
                             cwd=folder, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    url, seen = None, []
-    try:
+
+    def url() -> str:
+        found, seen = None, []
         end = time.monotonic() + 60
-        while url is None and time.monotonic() < end:
+        while found is None and time.monotonic() < end:
             line = proc.stdout.readline()
             if not line:
                 break
             seen.append(line)
             if line.startswith("http://127.0.0.1:"):
-                url = line.strip()
-        assert url, "the studio printed no URL:\n" + "".join(seen)
+                found = line.strip()
+        assert found, "the studio printed no URL:\n" + "".join(seen)
+        return found
+
+    try:
         yield url
     finally:
         proc.send_signal(signal.SIGINT)
@@ -124,7 +129,8 @@ def test_student_session_in_the_browser(tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    with studio(work) as url, Tab() as tab:
+    with studio(work) as started, Tab() as tab:  # chromium starts while the studio does
+        url = started()
         # 1. the page, with the token: the library lists the bundled specs by topic
         open_studio(tab, url)
         topics = tab.js("[...document.querySelectorAll('#library .topic')].map(t => t.dataset.topic)")
@@ -315,7 +321,7 @@ def test_student_session_in_the_browser(tmp_path):
         # live: epochs on the curve while the run still trains
         assert tab.js("document.getElementById('train-state').dataset.state") == "running"
         tab.click("#btn-stop")
-        tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 30)
+        tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 60)  # TF's teardown: slow under load
         assert [p.name for p in (work / "runs").iterdir() if p.name.endswith(".partial")]
         tab.wait("document.querySelector('.run[data-run=\"r1\"]').dataset.state === 'stopped'")
         shot(tab, "10_stopped")

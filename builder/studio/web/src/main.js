@@ -196,6 +196,13 @@ async function loadFiles() {
 }
 
 async function openSpec(body) {
+  // opening another spec keeps the edits of this one: they are saved first (the text
+  // was lost before, without a word)
+  if (state.path && $("dirty").textContent === "edited") {
+    try {
+      await api("save", {path: state.path, text: text()});
+    } catch (e) { say(`not opened: saving ${state.path} first failed: ${e.message}`, true); return; }
+  }
   try {
     const data = await api("open", body);
     state.path = data.path;
@@ -364,6 +371,9 @@ function follow(id) {
       $("btn-stop").disabled = true;
       showMetrics(d.metrics);
       if (d.state === "failed" && d.last_line) say(d.last_line, true);
+      else if (d.state === "stopped")  // (the footer said "stopping r1" long after)
+        say(`${id} stopped` + (d.partial ? `; its last finished epoch is kept in ${d.partial}` : ""));
+      else if (d.state === "done") say(`${id} done: ${d.folder} (report: the Runs list)`);
     }
     refreshRuns();
   });
