@@ -62,15 +62,25 @@ def studio(folder: Path):
         assert found, "the studio printed no URL:\n" + "".join(seen)
         return found
 
-    try:
-        yield url
-    finally:
+    def stop() -> float:
+        began = time.monotonic()
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        return time.monotonic() - began
+
+    try:
+        yield url
+    except BaseException:
+        stop()
+        raise
+    # Ctrl-C: the studio says so and exits 0 promptly, Keras loaded (Inside) or not
+    took, rest = stop(), proc.stdout.read()
+    assert proc.returncode == 0 and "kspec studio stopped" in rest, (proc.returncode, rest)
+    assert took < 5, f"the studio took {took:.1f} s to exit after Ctrl-C"
 
 
 def open_studio(tab: Tab, url: str):
