@@ -154,6 +154,19 @@ def test_apply_refuses_another_size_in_one_line_when_weights_depend_on_it(cli, t
     assert len(lines) == 1 and "is 20x30 but lenet5 takes 28x28 images" in lines[0]
 
 
+def test_feature_maps_are_drawn_in_a_readable_grid(tmp_path):
+    """16 channels are 4 rows of 4 (not one row of 16 tiny ones); an input and its 16
+    maps 4 rows of 5; a picture stays about a screen wide."""
+    from PIL import Image
+    from builder.see.pictures import grid_shape, save_maps
+    assert [grid_shape(n) for n in (1, 2, 4, 5, 9, 16, 17)] == [
+        (1, 1), (1, 2), (1, 4), (2, 3), (3, 3), (4, 4), (4, 5)]
+    maps = [np.random.default_rng(c).normal(size=(26, 26)) for c in range(16)]
+    save_maps(maps, [f"channel {c + 1}" for c in range(16)], tmp_path / "maps.png", "conv1")
+    w, h = Image.open(tmp_path / "maps.png").size
+    assert 0.7 < w / h < 1.5 and w <= 2000, (w, h)  # a grid, not a strip
+
+
 # ---- plot ----------------------------------------------------------------------------
 
 def test_activation_curves_and_derivatives_are_keras_own():

@@ -324,6 +324,11 @@ def test_save_diff_and_export(client, work):
     diff = post(client, "/api/diff", path=spec["path"], text=changed).json()
     assert "the bundled spec digits_cnn" in diff["start"]
     assert "units: 10 -> 12" in diff["diff"] and "parameters: 13,706 ->" in diff["diff"]
+    # its header names the files as the student knows them, no absolute paths
+    head = diff["diff"].splitlines()[:2]
+    assert head[0].startswith("--- digits_cnn (bundled)  "), head
+    assert head[1].startswith("+++ studio/digits_cnn.yaml  "), head
+    assert str(work) not in diff["diff"] and "/" + "builder/" not in diff["diff"], head
     exported = post(client, "/api/export", path=spec["path"], text=changed).json()
     assert exported["path"] == "studio/digits_cnn.export.yaml"
     written = (work / exported["path"]).read_text()
@@ -339,6 +344,7 @@ def test_save_diff_and_export(client, work):
     d = post(client, "/api/diff", path="mine.yaml",
              text=mine["text"].replace("epochs: 300", "epochs: 5")).json()
     assert d["start"] == "the saved mine.yaml" and "epochs: 300 -> 5" in d["diff"]
+    assert d["diff"].startswith("--- mine.yaml (saved)  "), d["diff"]
     bad = post(client, "/api/export", path=spec["path"], text="kspec: 1\nname: x\n")
     assert bad.status_code == 400 and "errors" in bad.json()["error"]
 

@@ -3,6 +3,7 @@ tests/browser.py): what a student does, step by step, with a screenshot per step
 
 The page's stable element ids (builder/studio/web/index.html) the test relies on:
   #library .lib-spec[data-name=NAME]   a bundled spec (click: open a copy)
+  #files .file[data-path=REL]          Your specs: the folder's own (click: open the file)
   #path                                the open spec's path in the working folder
   #editor .cm-content                  the CodeMirror editor (window.kspecStudio.view)
   #problems li.problem[data-line]      kspec validate's problems; #summary: ok / N error(s)
@@ -11,6 +12,7 @@ The page's stable element ids (builder/studio/web/index.html) the test relies on
   .tab[data-tab=train|model|inside]    the side panel's tabs
   #train-epochs #btn-train #btn-stop #train-state[data-state] #curve-svg[data-points]
   #runs .run[data-run][data-state] .run-report; #report-frame (the report's iframe)
+  #inside-source (run|spec) #inside-values #btn-inspect #inside-out .inside-layer[data-layer] (img)
 window.kspecStudio: {ready, edits, latencies (ms from an edit to its problems shown), view}.
 
 Screenshots go to the test's tmp folder, and to $KSPEC_STUDIO_SHOTS when set.
@@ -40,30 +42,45 @@ pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not inst
 
 @contextmanager
 def studio(folder: Path):
-    """`kspec studio FOLDER` as a student starts it; yields the URL it prints."""
+    """`kspec studio FOLDER` as a student starts it; yields a function that waits for the
+    URL it prints (so chromium can start meanwhile)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "studio", str(folder)],
                             cwd=folder, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    url, seen = None, []
-    try:
+
+    def url() -> str:
+        found, seen = None, []
         end = time.monotonic() + 60
-        while url is None and time.monotonic() < end:
+        while found is None and time.monotonic() < end:
             line = proc.stdout.readline()
             if not line:
                 break
             seen.append(line)
             if line.startswith("http://127.0.0.1:"):
-                url = line.strip()
-        assert url, "the studio printed no URL:\n" + "".join(seen)
-        yield url
-    finally:
+                found = line.strip()
+        assert found, "the studio printed no URL:\n" + "".join(seen)
+        return found
+
+    def stop() -> float:
+        began = time.monotonic()
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        return time.monotonic() - began
+
+    try:
+        yield url
+    except BaseException:
+        stop()
+        raise
+    # Ctrl-C: the studio says so and exits 0 promptly, Keras loaded (Inside) or not
+    took, rest = stop(), proc.stdout.read()
+    assert proc.returncode == 0 and "kspec studio stopped" in rest, (proc.returncode, rest)
+    assert took < 5, f"the studio took {took:.1f} s to exit after Ctrl-C"
 
 
 def open_studio(tab: Tab, url: str):
@@ -122,7 +139,8 @@ def test_student_session_in_the_browser(tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    with studio(work) as url, Tab() as tab:
+    with studio(work) as started, Tab() as tab:  # chromium starts while the studio does
+        url = started()
         # 1. the page, with the token: the library lists the bundled specs by topic
         open_studio(tab, url)
         topics = tab.js("[...document.querySelectorAll('#library .topic')].map(t => t.dataset.topic)")
@@ -231,6 +249,7 @@ def test_student_session_in_the_browser(tmp_path):
         # kspec diff's lines (shuffle: true is the default: no change to the spec)
         assert "model.layers[0].dense.units: 16 -> 32" in diff, diff
         assert "parameters: 641 -> 1,265" in diff, diff
+        assert f"+++ studio/{SPEC}.yaml" in diff and str(work) not in diff, diff  # no abs paths
         shot(tab, "06b_diff")
         tab.click("#output-close")
         tab.click("#btn-export")
@@ -240,9 +259,8 @@ def test_student_session_in_the_browser(tmp_path):
         assert (work / exported).is_file(), title
         tab.click("#output-close")
 
-        # 7. two trainings: a long one (stopped below) and one of 2 epochs; they start
-        # together (each is a `kspec train` process) so the test waits for one TF start
-        # (early stopping off, so the long one trains until it is stopped)
+        # 7. two trainings: a long one (stopped in step 10) and one of 2 epochs, each a
+        # `kspec train` process (early stopping off, so the long one trains until stopped)
         place_cursor(tab, "  callbacks:", select="  callbacks:\n    - early_stopping: {patience: 10, monitor: val_loss}\n")
         tab.insert_text("")
         tab.key("Delete", "Delete", 46)
@@ -255,7 +273,45 @@ def test_student_session_in_the_browser(tmp_path):
         tab.js("document.getElementById('train-epochs').value = '2'")
         tab.click("#btn-train")
         tab.wait("document.getElementById('train-run').textContent === 'r2'")
-        # the 2-epoch run: the curve gains points as epochs end, then the metrics
+
+        # 8. while they start: Inside, on specs with hand-set weights (the studio's process
+        # loads Keras once, on first use, as the two `kspec train` load TensorFlow; the Train
+        # panel keeps following the 2-epoch run): L07's forward pass by hand, typed input
+        # 0 1 2 3 -> the output sigmoid(-1) = 0.26894
+        open_spec(tab, "hand_forward_pass")
+        tab.click('.tab[data-tab="inside"]')
+        tab.js("document.getElementById('inside-source').value = 'spec'")
+        tab.js("document.getElementById('inside-values').value = '[0, 1, 2, 3]'")
+        tab.click("#btn-inspect")
+        cards = tab.wait("document.querySelectorAll('#inside-out .inside-layer').length >= 4 && "
+                         "[...document.querySelectorAll('#inside-out .inside-layer')]"
+                         ".map(c => c.textContent)", 90)
+        # the input's card, then each layer's: relu(2, 10, 6), relu(-6, -8), sigmoid(-1)
+        assert "[0,1,2,3]" in cards[0] and "[2,10,6]" in cards[1], cards
+        assert "[0,0]" in cards[2] and "[0.268941]" in cards[3], cards
+        shot(tab, "08_inside_values")
+        # ... and a convolution's feature map for its typed 6x6 image (L16's edge detector);
+        # opening it keeps an edit made here (saved first), and Your specs lists the copies
+        place_cursor(tab, "seed: 0")
+        tab.insert_text("# by hand\n")
+        open_spec(tab, "fixed_kernel_conv")
+        assert "# by hand\nseed: 0" in (work / "studio" / "hand_forward_pass.yaml").read_text()
+        mine = tab.wait("document.querySelectorAll('#files .file').length >= 3 && "
+                        "[...document.querySelectorAll('#files .file')].map(b => b.dataset.path)")
+        assert {f"studio/{SPEC}.yaml", "studio/hand_forward_pass.yaml",
+                "studio/fixed_kernel_conv.yaml"} <= set(mine), mine
+        image = [[10, 10, 10, 0, 0, 0]] * 6
+        tab.js(f"document.getElementById('inside-values').value = {json.dumps(json.dumps(image))}")
+        tab.click("#btn-inspect")
+        tab.wait("!!document.querySelector('#inside-out .inside-layer[data-layer=\"kernel\"] img')"
+                 " && document.querySelector('#inside-out .inside-layer[data-layer=\"kernel\"] img')"
+                 ".naturalWidth > 0", 30)
+        kernel = tab.js("document.querySelector('#inside-out .inside-layer[data-layer=\"kernel\"]').textContent")
+        assert "shape [4, 4, 1]" in kernel and "30" in kernel, kernel
+        shot(tab, "08b_inside_feature_map")
+
+        # 9. the 2-epoch run: the curve gains points as epochs end, then the metrics
+        tab.click('.tab[data-tab="train"]')
         tab.wait("Number(document.getElementById('curve-svg').dataset.points)", 90)
         tab.wait("document.getElementById('train-state').dataset.state === 'done'", 30)
         # drawn once per epoch event: 1 point, then 2
@@ -265,9 +321,9 @@ def test_student_session_in_the_browser(tmp_path):
         assert tab.js("document.querySelectorAll('#metrics .metric').length") >= 1
         done = [p for p in (work / "runs").iterdir() if (p / "metrics.json").is_file()]
         assert len(done) == 1, list((work / "runs").iterdir())
-        shot(tab, "07_trained")
+        shot(tab, "09_trained")
 
-        # 8. follow the long run and stop it: it stops cleanly, keeping its last epoch
+        # 10. follow the long run and stop it: it stops cleanly, keeping its last epoch
         tab.wait("!!document.querySelector('.run[data-run=\"r1\"] .run-follow')")
         tab.click('.run[data-run="r1"] .run-follow')
         tab.wait("document.getElementById('train-run').textContent === 'r1'")
@@ -275,12 +331,12 @@ def test_student_session_in_the_browser(tmp_path):
         # live: epochs on the curve while the run still trains
         assert tab.js("document.getElementById('train-state').dataset.state") == "running"
         tab.click("#btn-stop")
-        tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 30)
+        tab.wait("document.getElementById('train-state').dataset.state === 'stopped'", 60)  # TF's teardown: slow under load
         assert [p.name for p in (work / "runs").iterdir() if p.name.endswith(".partial")]
         tab.wait("document.querySelector('.run[data-run=\"r1\"]').dataset.state === 'stopped'")
-        shot(tab, "08_stopped")
+        shot(tab, "10_stopped")
 
-        # 9. the finished run's report, in the page
+        # 11. the finished run's report, in the page
         tab.click('.run[data-run="r2"] .run-report')
         tab.wait("!document.getElementById('report-box').hidden")
         src = tab.js("document.getElementById('report-frame').src")
@@ -290,7 +346,7 @@ def test_student_session_in_the_browser(tmp_path):
         report = tab.js(f"fetch({json.dumps(src)}).then(r => r.text())")
         assert SPEC in report and ("<svg" in report or "<img" in report), report[:300]
         time.sleep(1.0)  # the frame paints
-        shot(tab, "09_report")
+        shot(tab, "11_report")
 
         # edit -> problems shown, as the page measured it for this session's keystrokes
         # (benchmarks/studio_latency.md has the figure; this only catches a broken debounce)

@@ -298,8 +298,8 @@ def _weights_text(w: np.ndarray) -> str:
 
 def write_values(out_dir: Path, x, values: list[LayerValues], show_weights: bool):
     """Every layer's values as NPY (exact) and CSV (2-D, one file per channel of a map),
-    and every map channel as a heatmap PNG."""
-    from .pictures import save_map
+    every map channel as a heatmap PNG, and a map's channels together in a grid."""
+    from .pictures import save_map, save_maps
     out_dir.mkdir(parents=True, exist_ok=True)
     items = [("input", np.asarray(x), "gray")] + [(v.name, v.output, "viridis") for v in values]
     for v in values:
@@ -310,6 +310,11 @@ def write_values(out_dir: Path, x, values: list[LayerValues], show_weights: bool
     for name, a, cmap in items:
         _save_array(out_dir / name, a)
         if cmap and a.ndim == 3:
+            if a.shape[2] > 1:  # all its channels in one grid too: NAME.png
+                save_maps([a[..., c] for c in range(a.shape[2])],
+                          [f"channel {c + 1}" for c in range(a.shape[2])],
+                          out_dir / f"{name}.png", f"{name} ({a.shape[0]}x{a.shape[1]}x{a.shape[2]})",
+                          cmap)
             for c in range(a.shape[2]):
                 suffix = channel_suffix(c, a.shape[2])
                 save_map(a[..., c], out_dir / f"{name}{suffix}.png",

@@ -140,12 +140,14 @@ def param_counts(loaded) -> dict:
             for role, plan in plan_networks(loaded.spec, Report()).items()}
 
 
-def diff_text(a, b, counts: bool = True) -> str:
-    """The semantic diff of two loaded specs, as printed by `kspec diff`."""
+def diff_text(a, b, counts: bool = True, names: tuple[str, str] | None = None) -> str:
+    """The semantic diff of two loaded specs, as printed by `kspec diff`. `names` replace
+    the two files' paths in the header (the studio shows paths relative to its folder)."""
     ca = {k: v for k, v in canonical_spec(a.spec).items() if k not in NOT_HASHED}
     cb = {k: v for k, v in canonical_spec(b.spec).items() if k not in NOT_HASHED}
     fa, fb = fingerprint(a.spec), fingerprint(b.spec)
-    out = [f"--- {a.path}  {fa}", f"+++ {b.path}  {fb}"]
+    na, nb = names or (a.path, b.path)
+    out = [f"--- {na}  {fa}", f"+++ {nb}  {fb}"]
     differ = Differ()
     differ.walk(ca, cb, spec_annotation(ca), ())
     out += differ.lines or ["  no semantic differences"]

@@ -37,6 +37,7 @@ def diff_against_start(ws: Workspace, body: dict) -> dict:
     name = origin_of(body.get("text", ""))
     if name is not None and name in bundled():
         before, start = load_spec(name), f"the bundled spec {name}"
+        first = f"{name} (bundled)"
     else:
         full, saved = ws.read_spec(body.get("path"))
         with confined(ws.root):
@@ -45,8 +46,10 @@ def diff_against_start(ws: Workspace, body: dict) -> dict:
             except SpecError as exc:
                 raise Refused(f"the saved file has errors, so there is nothing to compare "
                               f"with: {exc.problems[0].render()}") from None
-        start = f"the saved {ws.rel(full)}"
-    return {"diff": diff_text(before, after), "start": start}
+        start, first = f"the saved {ws.rel(full)}", f"{ws.rel(full)} (saved)"
+    # the header names files as the student knows them, not by their absolute paths
+    second = body.get("path") if isinstance(body.get("path"), str) else "(the editor's text)"
+    return {"diff": diff_text(before, after, names=(first, second)), "start": start}
 
 
 def export_copy(ws: Workspace, body: dict) -> dict:

@@ -173,7 +173,36 @@ async function loadLibrary() {
   }
 }
 
+// The working folder's own specs (the copies made here, the student's files): a click
+// opens the file itself; the Library's click makes a new copy each time
+async function loadFiles() {
+  let data;
+  try { data = await api("files"); } catch (e) { return; }
+  const host = $("files");
+  host.textContent = "";
+  const mine = data.files.filter(f => !f.endsWith(".export.yaml"));
+  if (!mine.length) {
+    host.appendChild(document.createElement("div")).className = "muted";
+    host.lastChild.textContent = "none yet: open one from the Library below";
+  }
+  for (const f of mine) {
+    const b = host.appendChild(document.createElement("button"));
+    b.className = "file" + (f === state.path ? " on" : "");
+    b.dataset.path = f;
+    b.textContent = f;
+    b.title = "open " + f;
+    b.onclick = () => openSpec({path: f});
+  }
+}
+
 async function openSpec(body) {
+  // opening another spec keeps the edits of this one: they are saved first (the text
+  // was lost before, without a word)
+  if (state.path && $("dirty").textContent === "edited") {
+    try {
+      await api("save", {path: state.path, text: text()});
+    } catch (e) { say(`not opened: saving ${state.path} first failed: ${e.message}`, true); return; }
+  }
   try {
     const data = await api("open", body);
     state.path = data.path;
@@ -183,6 +212,7 @@ async function openSpec(body) {
     $("dirty").textContent = "saved";
     say(`opened ${data.path}`);
     schedulePlan(0);
+    loadFiles();
   } catch (e) {
     say(e.message, true);
   }
@@ -341,6 +371,9 @@ function follow(id) {
       $("btn-stop").disabled = true;
       showMetrics(d.metrics);
       if (d.state === "failed" && d.last_line) say(d.last_line, true);
+      else if (d.state === "stopped")  // (the footer said "stopping r1" long after)
+        say(`${id} stopped` + (d.partial ? `; its last finished epoch is kept in ${d.partial}` : ""));
+      else if (d.state === "done") say(`${id} done: ${d.folder} (report: the Runs list)`);
     }
     refreshRuns();
   });
@@ -416,6 +449,16 @@ async function refreshRuns() {
     }
   }
   if (keep) sel.value = keep;
+  insideSource();
+}
+
+// Inside looks at a finished run or at the editor's spec; with no finished run yet, the
+// spec (the run list would be an empty box)
+function insideSource() {
+  const sel = $("inside-run"), src = $("inside-source");
+  if (!sel.options.length) src.value = "spec";
+  src.querySelector('option[value="run"]').disabled = !sel.options.length;
+  sel.hidden = !sel.options.length;  // (Generate reads it whatever Inspect looks at)
 }
 
 function showFrame(src, title) {
@@ -466,7 +509,9 @@ async function inspect() {
       card.dataset.layer = l.name;
       card.appendChild(document.createElement("b")).textContent = `${l.name} (${l.kind}) shape [${l.shape.join(", ")}]`;
       if (l.summary) card.appendChild(document.createElement("div")).textContent = typeof l.summary === "string" ? l.summary : JSON.stringify(l.summary);
-      if (l.values) card.appendChild(document.createElement("code")).textContent = JSON.stringify(l.values);
+      // the numbers as text for a vector; a map's picture writes them in its cells
+      // (nested [[[10],[10],...]] lists were unreadable)
+      if (l.values && !l.png) card.appendChild(document.createElement("code")).textContent = JSON.stringify(l.values);
       if (l.png) {
         const img = card.appendChild(document.createElement("img"));
         img.src = l.png;
@@ -522,6 +567,7 @@ $("btn-train").onclick = () => { tab("train"); train(); };
 $("btn-stop").onclick = stop;
 $("btn-compare").onclick = compare;
 $("btn-inspect").onclick = inspect;
+$("inside-source").onchange = insideSource;
 $("btn-generate").onclick = generate;
 $("output-close").onclick = () => { $("output-box").hidden = true; };
 $("report-close").onclick = () => { $("report-box").hidden = true; $("report-frame").src = "about:blank"; };
@@ -531,6 +577,7 @@ tab("model");
   try {
     state.schema = new Schema(await api("schema"));
     await loadLibrary();
+    await loadFiles();
     await refreshRuns();
     const first = new URLSearchParams(location.search).get("open");
     if (first) await openSpec({path: first});

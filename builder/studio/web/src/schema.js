@@ -116,7 +116,9 @@ export class Schema {
   flat(s, out = [], depth = 0) {
     s = this.deref(s);
     if (!s || depth > 8) return out;
-    const alts = s.anyOf || s.oneOf;
+    // an object with its own properties and an anyOf of `required` lists (supervised's
+    // train: loss or outputs) is one object: the anyOf only says which keys it needs
+    const alts = s.properties ? null : s.anyOf || s.oneOf;
     if (alts) {
       for (const a of alts) {
         const d = this.deref(a);
