@@ -233,3 +233,27 @@ def test_csv_load_data_makes_kspecs_arrays(case, tmp_path):
             assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), part
     if case == "test_file":
         assert len(ours["test"][0]) == 2  # the second file is the test split
+
+
+def test_npy_load_data_makes_kspecs_arrays(tmp_path):
+    """data.source.npy: float64 inputs and a column of whole-number labels (a class id per
+    example, stratified), as kspec reads them."""
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.normal(size=(40, 3)))
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, size=(40, 1)))
+    (tmp_path / "t.yaml").write_text(
+        "kspec: 1\nname: t\nseed: 5\ndata:\n  source: {npy: {x: x.npy, y: y.npy}}\n"
+        "  preprocess: [min_max]\n  split: {validation: 0.2, test: 0.2}\nmodel:\n"
+        "  input: [3]\n  layers: [{dense: {units: 3, activation: softmax}}]\n"
+        "train: {loss: sparse_categorical_crossentropy, epochs: 1}\n")
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    assert "builder" not in (tmp_path / "script.py").read_text()
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b), part
+    assert ours["train"][1].dtype == "int64"

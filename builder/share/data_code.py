@@ -255,8 +255,11 @@ def _array_lines(source, files) -> list[str]:
             raise Unsupported("npy without targets")
         heads = {}
         for name in ("x", "y"):
-            with open(files.full(getattr(source, name)), "rb") as fh:
-                heads[name] = npy_header(fh)
+            try:
+                with open(files.full(getattr(source, name)), "rb") as fh:
+                    heads[name] = npy_header(fh)
+            except (OSError, ValueError) as exc:  # unreadable here: kspec's loader reports it
+                raise Unsupported(str(exc)) from None
         return [f"x = np.load({files.expr(source.x)})  # data.source.npy: the inputs",
                 f"y = {target(f'np.load({files.expr(source.y)})', heads['y'])}",
                 "test = None"]
