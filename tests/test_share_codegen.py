@@ -257,3 +257,26 @@ def test_npy_load_data_makes_kspecs_arrays(tmp_path):
         for a, b in zip((x, y), theirs[part]):
             assert a.dtype == b.dtype and np.array_equal(a, b), part
     assert ours["train"][1].dtype == "int64"
+
+
+@pytest.mark.parametrize("columns", [1, 3])
+def test_series_scaled_both_ways_make_kspecs_arrays(columns, tmp_path):
+    """standardize {apply_to: both} on windows of several columns: each column on its own
+    statistics and the target on its own (one pair for a single column), as kspec does."""
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "w.npz", x=rng.normal(3, 2, size=(30, 4, columns)) * np.arange(
+        1, columns + 1), y=rng.normal(5, 3, size=30))
+    (tmp_path / "t.yaml").write_text(
+        "kspec: 1\nname: t\nseed: 5\ndata:\n  source: {npz: {path: w.npz}}\n"
+        "  preprocess: [{standardize: {apply_to: both}}]\n  split: {validation: 0.2, test: 0.2}\n"
+        f"model:\n  input: [4, {columns}]\n  layers: [flatten, {{dense: 1}}]\n"
+        "train: {loss: mse, epochs: 1}\n")
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b), part

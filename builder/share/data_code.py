@@ -292,6 +292,23 @@ def _affine(step, i: int, fit: list[str]) -> list[str]:
     lines = ["x_fit, y_fit = splits[\"train\"]"] if step.kind != "scale" else []
     if step.kind != "scale":
         lines.append(f"{values} = np.asarray({values}, \"float32\")")
+    if step.apply_to == "both" and step.kind != "scale":
+        # several series side by side (examples of shape (steps, columns)): each column
+        # on its own statistics, the target on its own; else one pair for both
+        each = [ln.format(v="columns", axis="0") for ln in fit]
+        whole = [ln.format(v="y_all", axis="None") for ln in fit]
+        lines += ["if x_fit.ndim == 3 and x_fit.shape[-1] > 1 and y_fit is not None:",
+                  "    columns = x_fit.reshape(-1, x_fit.shape[-1])  # one row per step"]
+        lines += ["    " + ln for ln in each]
+        lines += ["    y_all = np.asarray(y_fit, \"float32\")", "    x_shift, x_factor = shift, factor"]
+        lines += ["    " + ln for ln in whole]
+        lines += ["else:"] + ["    " + ln.format(v="x_fit", axis="None") for ln in fit]
+        lines += ["    x_shift, x_factor = shift, factor",
+                  "x_shift, x_factor = np.asarray(x_shift, \"float32\"), np.asarray(x_factor, \"float32\")",
+                  "shift, factor = np.asarray(shift, \"float32\"), np.asarray(factor, \"float32\")"]
+        return lines + ["splits = {part: ((np.asarray(x, \"float32\") - x_shift) / x_factor, None if y "
+                        "is None else (np.asarray(y, \"float32\") - shift) / factor) "
+                        "for part, (x, y) in splits.items()}"]
     lines += fit
     lines = [ln.format(v=values, axis=axis) for ln in lines]
     lines += ["shift, factor = np.asarray(shift, \"float32\"), np.asarray(factor, \"float32\")"]
