@@ -99,17 +99,20 @@ def test_cli_writes_a_script_that_runs_on_its_own(cli, tmp_path):
 # the generated script loads its own data and trains to kspec train's numbers: the same
 # seed, split, preprocessing, tf.data pipeline and op determinism give bit-equal
 # histories (a tolerance would hide a different shuffle or initialisation)
-SAME_NUMBERS = {"breast_cancer_mlp": 2, "digits_cnn": 2, "digits_augmented_cnn": 1}
+# (house_price_neuron: a CSV with a categorical column and a standardized target;
+# activity_cnn1d: an .npz archive cast from float16)
+SAME_NUMBERS = {"breast_cancer_mlp": 2, "digits_cnn": 2, "digits_augmented_cnn": 1,
+                "house_price_neuron": 3, "activity_cnn1d": 1}
 
 _RUN = """
 import importlib, json, sys
 sys.modules["builder"] = None  # kspec cannot be imported: the scripts are plain Keras
 sys.path.insert(0, sys.argv[1])
-for name, epochs in json.loads(sys.argv[2]).items():
+for name, (epochs, batch) in json.loads(sys.argv[2]).items():
     script = importlib.import_module(name)
     model, history = script.main(epochs=epochs)
     parts = dict(zip(("train", "validation", "test"), script.load_data()))
-    metrics = {part: model.evaluate(*xy, batch_size=32, verbose=0, return_dict=True)
+    metrics = {part: model.evaluate(*xy, batch_size=batch, verbose=0, return_dict=True)
                for part, xy in parts.items() if xy is not None}  # in kspec train's order
     print("RESULT " + json.dumps({"name": name, "history": history, "metrics": metrics}))
 """
@@ -118,30 +121,61 @@ for name, epochs in json.loads(sys.argv[2]).items():
 @pytest.fixture(scope="module")
 def scripts_trained(tmp_path_factory):
     """Each SAME_NUMBERS spec's script, trained in one plain Python process (one TensorFlow
-    start for all three) -> name -> its history and metrics."""
+    start for all) -> name -> its history and metrics."""
     import json
     folder = tmp_path_factory.mktemp("scripts")
-    for name in SAME_NUMBERS:
-        assert load_spec(name).spec.train.batch_size == 32  # what _RUN evaluates with
+    plan = {}
+    for name, epochs in SAME_NUMBERS.items():
+        plan[name] = (epochs, load_spec(name).spec.train.batch_size)  # kspec evaluates so
         (folder / f"{name}.py").write_text(codegen_text(load_spec(name), folder / f"{name}.py"))
-    run = subprocess.run([sys.executable, "-c", _RUN, str(folder), json.dumps(SAME_NUMBERS)],
+    # kspec sets TF_ENABLE_ONEDNN_OPTS=0 in this process (core/keras_env.py): the script
+    # must set it itself, as it does when a student runs it from a shell
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    run = subprocess.run([sys.executable, "-c", _RUN, str(folder), json.dumps(plan)],
                          cwd=folder, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""})
+                         env={**env, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""})
     assert run.returncode == 0, run.stderr[-3000:]
     results = [json.loads(line[7:]) for line in run.stdout.splitlines()
                if line.startswith("RESULT ")]
     return {r["name"]: r for r in results}, folder
 
 
+_KSPEC = """
+import json, sys
+from builder.spec.load import load_spec
+from builder.tasks.base import train_spec
+for name, epochs in json.loads(sys.argv[2]).items():
+    ours = train_spec(load_spec(name), out=f"{sys.argv[1]}/{name}", epochs=epochs, verbose=0)
+    print("RESULT " + json.dumps({"name": name, "history": ours.history,
+                                  "metrics": ours.metrics}))
+"""
+
+
+@pytest.fixture(scope="module")
+def kspec_trained(tmp_path_factory):
+    """kspec train on each SAME_NUMBERS spec, in a fresh process as a student runs it: a
+    training run earlier in this process (the test above runs a script's main()) leaves
+    TensorFlow in a state that moves some results by one float32 ulp."""
+    import json
+    folder = tmp_path_factory.mktemp("kspec_runs")
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    run = subprocess.run([sys.executable, "-c", _KSPEC, str(folder), json.dumps(SAME_NUMBERS)],
+                         capture_output=True, text=True, timeout=600,
+                         env={**env, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = [json.loads(line[7:]) for line in run.stdout.splitlines()
+               if line.startswith("RESULT ")]
+    return {r["name"]: r for r in results}
+
+
 @pytest.mark.parametrize("name", SAME_NUMBERS)
-def test_generated_script_trains_to_kspec_trains_numbers(name, scripts_trained, tmp_path):
-    from builder.tasks.base import train_spec
+def test_generated_script_trains_to_kspec_trains_numbers(name, scripts_trained, kspec_trained):
+    from types import SimpleNamespace
     results, folder = scripts_trained
     text = (folder / f"{name}.py").read_text()
     assert "builder" not in text and "load_spec" not in text  # its own data loading
     theirs = results[name]
-    ours = train_spec(load_spec(name), out=tmp_path / "run", epochs=SAME_NUMBERS[name],
-                      verbose=0)
+    ours = SimpleNamespace(**kspec_trained[name])
     assert list(theirs["history"]) == list(ours.history)
     for key, values in ours.history.items():
         assert theirs["history"][key] == [float(v) for v in values], key
@@ -172,3 +206,104 @@ def test_a_feature_used_as_a_target_keeps_kspecs_own_data_loading(cli):
     assert "load_breast_cancer()" in plain and "prepare_spec" not in plain
     assert "prepare_spec" in two.stdout and "load_breast_cancer()" not in two.stdout
     assert "loss_weights=" in two.stdout
+
+
+# a CSV with gaps, a text class label and a categorical column, read by kspec and by the
+# generated load_data() (no kspec in it): the splits must be the same arrays, bit for bit
+_TABLE = """a,b,color,label
+1.5,2,red,cat
+2.5,,blue,dog
+3.5,4,green,cat
+
+4.5,5,,dog
+5.5,6,red,
+6.5,7,blue,cat
+7.5,8,green,dog
+8.5,9,red,cat
+9.5,1,blue,dog
+0.5,3,green,cat
+10.5,2,red,dog
+"""
+_CSV_CASES = {  # the csv source's options -> (preprocess steps, model input width)
+    "drop_integer": ("missing: drop, encoding: integer", "[]", 3),
+    "keep_fill": ("missing: keep", "[{fill_missing: median}, {clip: {min: 0, max: 8}}]", 5),
+    "test_file": ("missing: drop, test_path: test.csv, features: [b, color, a]",
+                  "[standardize]", 5),
+    "class_numbers": ("missing: drop, target: b, target_type: class, features: [a, color]",
+                      "[{fill_missing: {strategy: constant, value: 1}}]", 4),
+}
+
+
+@pytest.mark.parametrize("case", _CSV_CASES)
+def test_csv_load_data_makes_kspecs_arrays(case, tmp_path):
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    options, steps, width = _CSV_CASES[case]
+    (tmp_path / "table.csv").write_text(_TABLE)
+    (tmp_path / "test.csv").write_text("a,b,color,label\n1,2,red,cat\n2,3,blue,dog\n")
+    test = "auto" if "test_path" in options else 0.2
+    target = "" if "target:" in options else "target: label, "
+    (tmp_path / "t.yaml").write_text(
+        f"kspec: 1\nname: t\nseed: 3\ndata:\n  source: {{csv: {{path: table.csv, {target}"
+        f"categorical: [color], {options}}}}}\n  preprocess: {steps}\n"
+        f"  split: {{validation: 0.2, test: {test}}}\nmodel:\n  input: [{width}]\n"
+        "  layers: [{dense: {units: 2, activation: softmax}}]\n"
+        "train: {loss: sparse_categorical_crossentropy, epochs: 1}\n")
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    assert "builder" not in (tmp_path / "script.py").read_text()
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    assert set(ours) == {p for p, xy in theirs.items() if xy is not None}
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), part
+    if case == "test_file":
+        assert len(ours["test"][0]) == 2  # the second file is the test split
+
+
+def test_npy_load_data_makes_kspecs_arrays(tmp_path):
+    """data.source.npy: float64 inputs and a column of whole-number labels (a class id per
+    example, stratified), as kspec reads them."""
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.normal(size=(40, 3)))
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, size=(40, 1)))
+    (tmp_path / "t.yaml").write_text(
+        "kspec: 1\nname: t\nseed: 5\ndata:\n  source: {npy: {x: x.npy, y: y.npy}}\n"
+        "  preprocess: [min_max]\n  split: {validation: 0.2, test: 0.2}\nmodel:\n"
+        "  input: [3]\n  layers: [{dense: {units: 3, activation: softmax}}]\n"
+        "train: {loss: sparse_categorical_crossentropy, epochs: 1}\n")
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    assert "builder" not in (tmp_path / "script.py").read_text()
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b), part
+    assert ours["train"][1].dtype == "int64"
+
+
+@pytest.mark.parametrize("columns", [1, 3])
+def test_series_scaled_both_ways_make_kspecs_arrays(columns, tmp_path):
+    """standardize {apply_to: both} on windows of several columns: each column on its own
+    statistics and the target on its own (one pair for a single column), as kspec does."""
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "w.npz", x=rng.normal(3, 2, size=(30, 4, columns)) * np.arange(
+        1, columns + 1), y=rng.normal(5, 3, size=30))
+    (tmp_path / "t.yaml").write_text(
+        "kspec: 1\nname: t\nseed: 5\ndata:\n  source: {npz: {path: w.npz}}\n"
+        "  preprocess: [{standardize: {apply_to: both}}]\n  split: {validation: 0.2, test: 0.2}\n"
+        f"model:\n  input: [4, {columns}]\n  layers: [flatten, {{dense: 1}}]\n"
+        "train: {loss: mse, epochs: 1}\n")
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b), part

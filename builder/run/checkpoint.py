@@ -258,8 +258,8 @@ def epoch_callback(run, steps: int, before: Resume | None, others=(), phase: int
                 self.history.setdefault(key, []).append(float(value))
             # position: batches of the one repeating dataset already read; a dataset
             # that ends with each epoch (steps None: a steps_per_execution that does not
-            # divide the epoch) starts over each epoch, so there is nothing to skip
-            # (its reshuffle order then differs from an uninterrupted run's)
+            # divide the epoch) starts over each epoch, so there is nothing to skip (its
+            # reshuffle order is put back by the epoch count: supervised/trainer._fit)
             save(run.path, epoch + 1, self.history, keras_variables(self.model),
                  (epoch + 1) * steps if steps else 0, callbacks=others, phase=phase)
 

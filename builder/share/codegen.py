@@ -327,7 +327,8 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
     from ..spec.parts import complete
     from .data_code import DATASETS, data_lines
     supervised = spec.task == "supervised" and "model" in built and complete(spec)
-    loader = data_lines(spec) if supervised else None
+    made = data_lines(loaded, out_path) if supervised else None
+    helpers, loader = made if made is not None else ("", None)
     if supervised:
         model, plan = built["model"]
         main = "\n".join(["def main(epochs=EPOCHS):",
@@ -352,8 +353,13 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
                       + ("; running this file trains it the same way `kspec train` does."
                          if supervised else "."), 88),
         '"""',
+        "import csv" if "csv.reader" in helpers else "",
         "import math" if re.search(r"\bmath\.", text) else "",
         "import os" if supervised else "",
+        # before TensorFlow loads: oneDNN's CPU kernels round differently (kspec turns them
+        # off too), so without this the numbers differ from kspec train's in the last bits
+        'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers as kspec'
+        if supervised else "",
         "",
         "import keras",
         "import numpy as np" if uses_weights or loader or re.search(r"\bnp\.", text) else "",
@@ -361,11 +367,13 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
         "from keras import layers",
         "from keras import ops" if re.search(r"\bops\.", text) else "",
     ]
-    head = [h for i, h in enumerate(head) if h or i in (1, 6)]
+    head = [h for i, h in enumerate(head) if h or i in (1, 8)]
     parts = ["\n".join(head) + "\n"]
     if supervised:
         parts.append((f"SPEC = {_spec_ref(loaded, out_path)}  # the spec this script was "
                       "written from\n" if loader is None else "")
+                     + ("HERE = os.path.dirname(os.path.abspath(__file__))  # the data files "
+                        "are found from here\n" if loader and "HERE" in loader else "")
                      + f"EPOCHS = {spec.train.epochs}\n"
                      + (f"RUN_DIR = {_quote(spec.name + '-run')}  # where callbacks write files\n"
                         if spec.train.callbacks else ""))
@@ -376,6 +384,8 @@ def codegen_text(loaded, out_path: Path | None = None) -> str:
         parts.append(SET_WEIGHTS)
     parts += ["\n" + f + "\n" for f in functions]
     if loader is not None:
+        if helpers:
+            parts.append(helpers)
         parts.append(loader)
         parts.append(DATASETS)
         if spec.data.augment:

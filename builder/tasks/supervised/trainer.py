@@ -80,6 +80,14 @@ def _fit(model, train_ds, steps, val_ds, epochs, t, run, verbose, resume=None, p
     if resume is not None:
         restore_model(model, resume)
         train_ds = train_ds.skip(resume.position)  # the batches already trained on
+        if steps is None:
+            # a dataset that ends with each epoch (speed.py) reshuffles each time an iterator
+            # is made of it, and Keras' fit makes two per epoch (3.15, EpochIterator: the one
+            # it reads, and one made when the epoch ends and dropped at the next): make as
+            # many as the epochs done did, so the next epoch's order is the uninterrupted
+            # run's (tests/test_run_resume.py)
+            for _ in range(2 * resume.epoch):
+                iter(train_ds)
     callbacks = [cb.build(run.path) for cb in t.callbacks]
     saver = epoch_callback(run, steps, resume, callbacks, phase)
     model.fit(
