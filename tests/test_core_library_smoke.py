@@ -34,6 +34,8 @@ def _cut(loaded):
     """A random, ordered handful of a source's examples (its own test split likewise)."""
     def part(x, y, n):
         keep = np.sort(np.random.default_rng(0).permutation(len(x))[:n])
+        if isinstance(y, dict):  # several outputs: a target per output name
+            return x[keep], {name: v[keep] for name, v in y.items()}
         return x[keep], (None if y is None else y[keep])
     x, y = part(loaded.x, loaded.y, N)
     test = None if loaded.test is None else part(*loaded.test, N // 3)

@@ -175,8 +175,9 @@ train: {loss: mse}
 """)
     assert code == 1
     (line,) = lines
-    assert ":11:3: model.outputs: task supervised trains one output against the data's target, " \
-           "but this model has 2 (z_mean, z_log_var); keep one name in `outputs:`" in line
+    # several outputs train with a loss per output (train.outputs): the message says how
+    assert ":11:3: model.outputs: this model has 2 output" in line
+    assert "train: {outputs: {z_mean: {loss: ...}, z_log_var: {loss: ...}}}" in line
 
 
 # ---- 6. callback monitor names ----------------------------------------------------------------
