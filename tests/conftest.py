@@ -38,3 +38,20 @@ data:
   source: {sklearn: digits}
   preprocess: [{scale: 16}, {reshape: [8, 8, 1]}]
 """
+
+
+@pytest.fixture
+def ctrl_c_after(monkeypatch):
+    """ctrl_c_after(n): the trainings that follow stop as Ctrl-C stops them (a
+    KeyboardInterrupt) right after epoch n's checkpoint is written; ctrl_c_after(None)
+    lets them run to the end again (to resume the stopped one)."""
+    import builder.run.checkpoint as ck
+    real = ck.save
+
+    def arm(stop_epoch):
+        def save(run_path, epoch, *a, **k):
+            real(run_path, epoch, *a, **k)
+            if epoch == stop_epoch:
+                raise KeyboardInterrupt
+        monkeypatch.setattr(ck, "save", real if stop_epoch is None else save)
+    return arm

@@ -298,19 +298,12 @@ def test_a_loss_weight_counts(tmp_path):
     assert test["radius_loss"] > 10 * test["loss"]
 
 
-def test_an_interrupted_run_resumes_to_the_same_numbers(cli, tmp_path, monkeypatch):
-    import builder.run.checkpoint as ck
+def test_an_interrupted_run_resumes_to_the_same_numbers(cli, tmp_path, ctrl_c_after):
     path = write(tmp_path, spec_with("s['train']['epochs'] = 3"))
-    real = ck.save
-
-    def save(run_path, epoch, *a, **k):
-        real(run_path, epoch, *a, **k)
-        if epoch == 1:
-            raise KeyboardInterrupt
-    monkeypatch.setattr(ck, "save", save)
+    ctrl_c_after(1)
     stopped = cli("train", path, "--out", tmp_path / "run", "-q")
     assert stopped.exit_code == 130
-    monkeypatch.setattr(ck, "save", real)
+    ctrl_c_after(None)
     resumed = cli("train", "--resume", tmp_path / "run.partial", "-q")
     assert resumed.exit_code == 0, resumed.stderr
     TASKS["supervised"].train(load_spec(str(path)), out=tmp_path / "straight", verbose=0)

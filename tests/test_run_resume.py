@@ -82,22 +82,15 @@ def test_a_run_killed_after_its_second_epoch_resumes_to_the_same_final_metrics(t
     assert json.loads((killed / "metrics.json").read_text())["epochs_run"] == 3
 
 
-def test_ctrl_c_keeps_the_checkpoint_and_prints_the_resume_command(cli, tmp_path, monkeypatch):
-    import builder.run.checkpoint as ck
-    real = ck.save
-
-    def save(run_path, epoch, *a, **k):
-        real(run_path, epoch, *a, **k)
-        if epoch == 1:
-            raise KeyboardInterrupt
-    monkeypatch.setattr(ck, "save", save)
+def test_ctrl_c_keeps_the_checkpoint_and_prints_the_resume_command(cli, tmp_path, ctrl_c_after):
+    ctrl_c_after(1)
     out = tmp_path / "run"
     result = cli("train", "breast_cancer_mlp", "--out", out, "--epochs", "2", "-q")
     assert result.exit_code == 130 and "Traceback" not in result.stderr
     partial = tmp_path / "run.partial"
     assert f"continue with: kspec train --resume {partial}" in result.stderr
     assert (partial / "checkpoint.npz").is_file() and not out.exists()
-    monkeypatch.setattr(ck, "save", real)
+    ctrl_c_after(None)
 
     # the same --out again: refused, pointing at --resume; nothing deleted
     again = cli("train", "breast_cancer_mlp", "--out", out, "--epochs", "2", "-q")
@@ -109,25 +102,18 @@ def test_ctrl_c_keeps_the_checkpoint_and_prints_the_resume_command(cli, tmp_path
     # (that --resume continues such a folder to the same numbers: the SIGKILL test above)
 
 
-def test_a_generative_run_resumes_to_the_same_numbers(cli, tmp_path, monkeypatch):
+def test_a_generative_run_resumes_to_the_same_numbers(cli, tmp_path, ctrl_c_after):
     """The GAN's two networks, two optimizers and its noise generator all resume."""
     import yaml
 
-    import builder.run.checkpoint as ck
     from builder.tasks import TASKS
     spec = TASKS["gan"].example_spec()
     spec["train"]["epochs"] = 2
     path = tmp_path / "gan.yaml"
     path.write_text(yaml.safe_dump(spec))
-    real = ck.save
-
-    def save(run_path, epoch, *a, **k):
-        real(run_path, epoch, *a, **k)
-        if epoch == 1:
-            raise KeyboardInterrupt
-    monkeypatch.setattr(ck, "save", save)
+    ctrl_c_after(1)
     assert cli("train", path, "--out", tmp_path / "gan", "-q").exit_code == 130
-    monkeypatch.setattr(ck, "save", real)
+    ctrl_c_after(None)
     assert cli("train", "--resume", tmp_path / "gan.partial", "-q").exit_code == 0
     assert numbers(tmp_path / "gan") == train_uninterrupted(path, tmp_path / "straight", None)
 
@@ -181,19 +167,12 @@ RESUMES_EXACTLY = {
 
 
 @pytest.mark.parametrize("case", RESUMES_EXACTLY)
-def test_interrupted_after_epoch_2_resumes_to_the_same_numbers(case, cli, tmp_path, monkeypatch):
-    import builder.run.checkpoint as ck
+def test_interrupted_after_epoch_2_resumes_to_the_same_numbers(case, cli, tmp_path, ctrl_c_after):
     args = RESUMES_EXACTLY[case]
-    real = ck.save
-
-    def save(run_path, epoch, *a, **k):
-        real(run_path, epoch, *a, **k)
-        if epoch == 2:
-            raise KeyboardInterrupt
-    monkeypatch.setattr(ck, "save", save)
+    ctrl_c_after(2)
     out = tmp_path / "run"
     assert cli("train", "breast_cancer_mlp", "--out", out, "-q", *args).exit_code == 130
-    monkeypatch.setattr(ck, "save", real)
+    ctrl_c_after(None)
     result = cli("train", "--resume", tmp_path / "run.partial", "-q")
     assert result.exit_code == 0, result.stderr
     straight = cli("train", "breast_cancer_mlp", "--out", tmp_path / "straight", "-q", *args)

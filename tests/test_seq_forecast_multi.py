@@ -188,19 +188,12 @@ def test_one_column_in_columns_needs_no_target_and_may_forecast_another(write_sp
 
 
 def test_an_interrupted_multivariate_run_resumes_to_the_same_numbers(cli, tmp_path,
-                                                                     monkeypatch):
-    import builder.run.checkpoint as ck
+                                                                     ctrl_c_after):
     from builder.tasks import TASKS
-    real = ck.save
-
-    def save(run_path, epoch, *a, **k):
-        real(run_path, epoch, *a, **k)
-        if epoch == 1:
-            raise KeyboardInterrupt
-    monkeypatch.setattr(ck, "save", save)
+    ctrl_c_after(1)
     out = tmp_path / "w"
     assert cli("train", "weather_lstm", "--out", out, "--epochs", 2, "-q").exit_code == 130
-    monkeypatch.setattr(ck, "save", real)
+    ctrl_c_after(None)
     assert cli("train", "--resume", tmp_path / "w.partial", "-q").exit_code == 0
     TASKS["forecast"].train(load_spec("weather_lstm"), out=tmp_path / "straight", epochs=2,
                             verbose=0)
