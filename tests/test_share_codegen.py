@@ -224,6 +224,23 @@ _TABLE = """a,b,color,label
 0.5,3,green,cat
 10.5,2,red,dog
 """
+def script_loads_kspecs_arrays(tmp_path) -> dict:
+    """The script codegen writes for tmp_path/t.yaml loads, with no kspec, the very arrays
+    kspec trains on (same parts, dtypes and values, NaN where kspec keeps one). -> kspec's."""
+    import numpy as np
+    from builder.data.pipeline import prepare_spec
+    loaded = load_spec(tmp_path / "t.yaml")
+    module = generated_module(loaded, tmp_path / "script.py")
+    assert "builder" not in (tmp_path / "script.py").read_text()
+    ours = prepare_spec(loaded).splits
+    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
+    assert set(ours) == {p for p, xy in theirs.items() if xy is not None}
+    for part, (x, y) in ours.items():
+        for a, b in zip((x, y), theirs[part]):
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), part
+    return ours
+
+
 _CSV_CASES = {  # the csv source's options -> (preprocess steps, model input width)
     "drop_integer": ("missing: drop, encoding: integer", "[]", 3),
     "keep_fill": ("missing: keep", "[{fill_missing: median}, {clip: {min: 0, max: 8}}]", 5),
@@ -236,8 +253,6 @@ _CSV_CASES = {  # the csv source's options -> (preprocess steps, model input wid
 
 @pytest.mark.parametrize("case", _CSV_CASES)
 def test_csv_load_data_makes_kspecs_arrays(case, tmp_path):
-    import numpy as np
-    from builder.data.pipeline import prepare_spec
     options, steps, width = _CSV_CASES[case]
     (tmp_path / "table.csv").write_text(_TABLE)
     (tmp_path / "test.csv").write_text("a,b,color,label\n1,2,red,cat\n2,3,blue,dog\n")
@@ -249,15 +264,7 @@ def test_csv_load_data_makes_kspecs_arrays(case, tmp_path):
         f"  split: {{validation: 0.2, test: {test}}}\nmodel:\n  input: [{width}]\n"
         "  layers: [{dense: {units: 2, activation: softmax}}]\n"
         "train: {loss: sparse_categorical_crossentropy, epochs: 1}\n")
-    loaded = load_spec(tmp_path / "t.yaml")
-    module = generated_module(loaded, tmp_path / "script.py")
-    assert "builder" not in (tmp_path / "script.py").read_text()
-    ours = prepare_spec(loaded).splits
-    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
-    assert set(ours) == {p for p, xy in theirs.items() if xy is not None}
-    for part, (x, y) in ours.items():
-        for a, b in zip((x, y), theirs[part]):
-            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), part
+    ours = script_loads_kspecs_arrays(tmp_path)
     if case == "test_file":
         assert len(ours["test"][0]) == 2  # the second file is the test split
 
@@ -266,7 +273,6 @@ def test_npy_load_data_makes_kspecs_arrays(tmp_path):
     """data.source.npy: float64 inputs and a column of whole-number labels (a class id per
     example, stratified), as kspec reads them."""
     import numpy as np
-    from builder.data.pipeline import prepare_spec
     rng = np.random.default_rng(0)
     np.save(tmp_path / "x.npy", rng.normal(size=(40, 3)))
     np.save(tmp_path / "y.npy", rng.integers(0, 3, size=(40, 1)))
@@ -275,14 +281,7 @@ def test_npy_load_data_makes_kspecs_arrays(tmp_path):
         "  preprocess: [min_max]\n  split: {validation: 0.2, test: 0.2}\nmodel:\n"
         "  input: [3]\n  layers: [{dense: {units: 3, activation: softmax}}]\n"
         "train: {loss: sparse_categorical_crossentropy, epochs: 1}\n")
-    loaded = load_spec(tmp_path / "t.yaml")
-    module = generated_module(loaded, tmp_path / "script.py")
-    assert "builder" not in (tmp_path / "script.py").read_text()
-    ours = prepare_spec(loaded).splits
-    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
-    for part, (x, y) in ours.items():
-        for a, b in zip((x, y), theirs[part]):
-            assert a.dtype == b.dtype and np.array_equal(a, b), part
+    ours = script_loads_kspecs_arrays(tmp_path)
     assert ours["train"][1].dtype == "int64"
 
 
@@ -291,7 +290,6 @@ def test_series_scaled_both_ways_make_kspecs_arrays(columns, tmp_path):
     """standardize {apply_to: both} on windows of several columns: each column on its own
     statistics and the target on its own (one pair for a single column), as kspec does."""
     import numpy as np
-    from builder.data.pipeline import prepare_spec
     rng = np.random.default_rng(1)
     np.savez(tmp_path / "w.npz", x=rng.normal(3, 2, size=(30, 4, columns)) * np.arange(
         1, columns + 1), y=rng.normal(5, 3, size=30))
@@ -300,10 +298,4 @@ def test_series_scaled_both_ways_make_kspecs_arrays(columns, tmp_path):
         "  preprocess: [{standardize: {apply_to: both}}]\n  split: {validation: 0.2, test: 0.2}\n"
         f"model:\n  input: [4, {columns}]\n  layers: [flatten, {{dense: 1}}]\n"
         "train: {loss: mse, epochs: 1}\n")
-    loaded = load_spec(tmp_path / "t.yaml")
-    module = generated_module(loaded, tmp_path / "script.py")
-    ours = prepare_spec(loaded).splits
-    theirs = dict(zip(("train", "validation", "test"), module.load_data()))
-    for part, (x, y) in ours.items():
-        for a, b in zip((x, y), theirs[part]):
-            assert a.dtype == b.dtype and np.array_equal(a, b), part
+    script_loads_kspecs_arrays(tmp_path)
