@@ -297,7 +297,6 @@ class Sweep:
 
     def _run(self, jobs: int):
         from .study import ENV, distributions, value_text
-        o = _optuna()
         dists = distributions(self.axes)
         done = self._counted()
         if done:

@@ -25,8 +25,10 @@ def _source_lines(source, files) -> list[str]:
     """Lines that set x, y and test ((x_test, y_test) or None) as source.load() does.
     `files` is a _Files: where the spec's data files are, as the script names them."""
     kind = source.kind
-    # a feature used as a target (one or several outputs) keeps kspec's own load_data()
-    if kind == "sklearn" and source.name != "sample_images" and source.target in (None, "target"):
+    if kind == "sklearn" and source.target not in (None, "target"):
+        # a feature used as a target (one or several outputs) keeps kspec's own load_data()
+        raise Unsupported("sklearn with a feature as a target")
+    if kind == "sklearn":
         from ..data.sources.sklearn import SKLEARN_SETS
         fn, _, labels, _, _ = SKLEARN_SETS[source.name]
         lines = [f"from sklearn.datasets import {fn}",
